@@ -1,0 +1,114 @@
+/**
+ * Every error the pool raises is a PoolError with a stable `code`. Messages name the value that was
+ * wrong and never contain credentials.
+ */
+export type PoolErrorCode =
+  | 'POOL_CLOSED'
+  | 'POOL_TIMEOUT'
+  | 'POOL_CTX_EXPIRED'
+  | 'POOL_WAITER_CAP'
+  | 'POOL_DRAIN_TIMEOUT'
+  | 'POOL_BAD_OPTION'
+  | 'POOL_STALE_HANDLE'
+  | 'POOL_LAYOUT_MISMATCH'
+  | 'POOL_LIMIT'
+  | 'POOL_UNKNOWN_THREAD';
+
+export class PoolError extends Error {
+  readonly code: PoolErrorCode;
+  constructor(code: PoolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The pool is closed, or paused at capacity 0 ("connection pool is closed"). */
+export class PoolClosedError extends PoolError {
+  constructor(message = 'connection pool is closed') {
+    super('POOL_CLOSED', message);
+  }
+}
+
+/** A wait for a connection ended without one ("connection pool timed out"). */
+export class PoolTimeoutError extends PoolError {
+  constructor(message = 'connection pool timed out', options?: { cause?: unknown }) {
+    super('POOL_TIMEOUT', message, options);
+  }
+}
+
+/** get() was called with a signal that had already ended. */
+export class PoolContextExpiredError extends PoolError {
+  constructor() {
+    super('POOL_CTX_EXPIRED', 'connection pool context already expired');
+  }
+}
+
+/** maxWaiters requests are already waiting. */
+export class PoolWaiterCapError extends PoolError {
+  constructor(maxWaiters: number) {
+    super('POOL_WAITER_CAP', `connection pool waiter cap reached (maxWaiters = ${maxWaiters})`);
+  }
+}
+
+/** setCapacity/close could not drain to the target before its deadline. */
+export class PoolDrainTimeoutError extends PoolError {
+  readonly capacity: number;
+  readonly active: number;
+  readonly borrowed: number;
+  constructor(what: string, capacity: number, active: number, borrowed: number) {
+    super(
+      'POOL_DRAIN_TIMEOUT',
+      `${what} timed out waiting for connections to be returned to the pool ` +
+        `(capacity = ${capacity}, active = ${active}, borrowed = ${borrowed})`,
+    );
+    this.capacity = capacity;
+    this.active = active;
+    this.borrowed = borrowed;
+  }
+}
+
+/** An option or argument is invalid. */
+export class PoolOptionError extends PoolError {
+  constructor(name: string, value: unknown, expected: string) {
+    super('POOL_BAD_OPTION', `invalid ${name}: ${describe(value)} (expected ${expected})`);
+  }
+}
+
+/** A connection handle was used after recycle()/taint(), or returned twice. */
+export class StaleHandleError extends PoolError {
+  constructor(what: string, slot: number) {
+    super('POOL_STALE_HANDLE', `${what} on a connection handle that was already returned (slot ${slot})`);
+  }
+}
+
+/** A handle built by another version/layout of this library, or a buffer that is not a pool. */
+export class LayoutMismatchError extends PoolError {
+  constructor(message: string) {
+    super('POOL_LAYOUT_MISMATCH', message);
+  }
+}
+
+/** A fixed limit of the shared buffer (maxThreads, maxSettings, setting text size) was exceeded. */
+export class PoolLimitError extends PoolError {
+  constructor(message: string) {
+    super('POOL_LIMIT', message);
+  }
+}
+
+/** A thread index / threadId the registry does not know. */
+export class UnknownThreadError extends PoolError {
+  constructor(what: string) {
+    super('POOL_UNKNOWN_THREAD', what);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}

@@ -1,0 +1,135 @@
+/**
+ * The slot table: one slot per unit of maxCapacity, each describing one connection's place.
+ *
+ * state    where the slot is (SLOT_STATE); exactly one place at a time (verify() checks it)
+ * owner    registry index of the thread that owns the socket (-1 when free)
+ * gen      bumped each time the slot is taken from the free stack, so stale references are caught
+ * setting  id of the setting applied on the connection (0 = none)
+ *
+ * timeUsed doubles as an ownership token (smartconnpool's trick): taking an idle connection CASes
+ * it from a time to BUSY, expiring or evicting CASes it to EXPIRED; of two racers exactly one wins.
+ */
+import { S, SLOT_WORDS } from './layout.ts';
+
+export const SLOT_STATE = {
+  /** On the free stack. */
+  FREE: 0,
+  /** Taken by a thread that is dialling a connection into it. */
+  DIALING: 1,
+  /** On one of its owner's idle stacks (or detached by its owner's sweep). */
+  IDLE: 2,
+  /** Handed to a caller in its owner thread. */
+  BORROWED: 3,
+  /** Its owner is closing the connection; the slot is freed afterwards. */
+  CLOSING: 4,
+  /** Claimed by another thread (or the host) for closing; the owner closes it on its next turn. */
+  EVICTED: 5,
+} as const;
+export type SlotState = (typeof SLOT_STATE)[keyof typeof SLOT_STATE];
+export const SLOT_STATE_NAMES = ['FREE', 'DIALING', 'IDLE', 'BORROWED', 'CLOSING', 'EVICTED'] as const;
+
+/** Sentinels of timeUsed. */
+export const BUSY = -(2n ** 63n);
+export const EXPIRED = 2n ** 63n - 1n;
+
+export class SlotTable {
+  private readonly slots: Int32Array;
+  private readonly timeUsed: BigInt64Array;
+  private readonly timeCreated: BigInt64Array;
+  readonly size: number;
+
+  constructor(slots: Int32Array, timeUsed: BigInt64Array, timeCreated: BigInt64Array) {
+    this.slots = slots;
+    this.timeUsed = timeUsed;
+    this.timeCreated = timeCreated;
+    this.size = timeUsed.length;
+  }
+
+  state(slot: number): SlotState {
+    return Atomics.load(this.slots, slot * SLOT_WORDS + S.STATE) as SlotState;
+  }
+  setState(slot: number, state: SlotState): void {
+    Atomics.store(this.slots, slot * SLOT_WORDS + S.STATE, state);
+  }
+  /** CAS of the state word; true if this caller made the transition. */
+  casState(slot: number, from: SlotState, to: SlotState): boolean {
+    return Atomics.compareExchange(this.slots, slot * SLOT_WORDS + S.STATE, from, to) === from;
+  }
+  owner(slot: number): number {
+    return Atomics.load(this.slots, slot * SLOT_WORDS + S.OWNER);
+  }
+  generation(slot: number): number {
+    return Atomics.load(this.slots, slot * SLOT_WORDS + S.GEN);
+  }
+  setting(slot: number): number {
+    return Atomics.load(this.slots, slot * SLOT_WORDS + S.SETTING);
+  }
+  setSetting(slot: number, setting: number): void {
+    Atomics.store(this.slots, slot * SLOT_WORDS + S.SETTING, setting);
+  }
+
+  /** A slot just popped from the free stack becomes DIALING for `owner`; returns its new generation. */
+  claim(slot: number, owner: number): number {
+    const base = slot * SLOT_WORDS;
+    Atomics.store(this.slots, base + S.OWNER, owner);
+    Atomics.store(this.slots, base + S.SETTING, 0);
+    Atomics.store(this.slots, base + S.STATE, SLOT_STATE.DIALING);
+    return Atomics.add(this.slots, base + S.GEN, 1) + 1;
+  }
+
+  /** Marks a slot FREE before it goes back on the free stack. */
+  release(slot: number): void {
+    const base = slot * SLOT_WORDS;
+    Atomics.store(this.slots, base + S.OWNER, -1);
+    Atomics.store(this.slots, base + S.SETTING, 0);
+    Atomics.store(this.timeUsed, slot, 0n);
+    Atomics.store(this.timeCreated, slot, 0n);
+    Atomics.store(this.slots, base + S.STATE, SLOT_STATE.FREE);
+  }
+
+  // ---- timestamps (ns since the pool origin) ----
+
+  timeUsedOf(slot: number): bigint {
+    return Atomics.load(this.timeUsed, slot);
+  }
+  timeCreatedOf(slot: number): bigint {
+    return Atomics.load(this.timeCreated, slot);
+  }
+  setTimeUsed(slot: number, ns: bigint): void {
+    Atomics.store(this.timeUsed, slot, ns);
+  }
+  /** A fresh connection: created = used = now. */
+  stampNew(slot: number, ns: bigint): void {
+    Atomics.store(this.timeCreated, slot, ns);
+    Atomics.store(this.timeUsed, slot, ns);
+  }
+
+  /**
+   * Takes an idle connection: CAS timeUsed from its time to BUSY. False if it was EXPIRED (its
+   * expirer owns it) or another taker won. BUSY on a stack is a broken invariant, so it throws.
+   */
+  borrow(slot: number): boolean {
+    const value = Atomics.load(this.timeUsed, slot);
+    if (value === EXPIRED) return false;
+    if (value === BUSY) throw new Error(`slot ${slot} is BUSY while idle: a connection was pushed without a time`);
+    return Atomics.compareExchange(this.timeUsed, slot, value, BUSY) === value;
+  }
+
+  /**
+   * Claims an idle connection that has been unused for more than `timeoutNs` by CASing its time to
+   * EXPIRED. False if it is fresh, already EXPIRED, BUSY, or someone else won the race.
+   */
+  expired(slot: number, nowNs: bigint, timeoutNs: bigint): boolean {
+    const value = Atomics.load(this.timeUsed, slot);
+    if (value === EXPIRED || value === BUSY) return false;
+    if (nowNs - value <= timeoutNs) return false;
+    return Atomics.compareExchange(this.timeUsed, slot, value, EXPIRED) === value;
+  }
+
+  /** Claims an idle connection for eviction regardless of age (CAS to EXPIRED). */
+  claimForEviction(slot: number): boolean {
+    const value = Atomics.load(this.timeUsed, slot);
+    if (value === EXPIRED || value === BUSY) return false;
+    return Atomics.compareExchange(this.timeUsed, slot, value, EXPIRED) === value;
+  }
+}

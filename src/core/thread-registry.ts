@@ -1,0 +1,138 @@
+/**
+ * The thread registry: one entry per attached thread, found by its registry index or threadId.
+ * Each entry has a doorbell word: other threads set request bits and bump it; the owner waits on it
+ * with Atomics.waitAsync (which keeps no event loop alive) and handles the requests on its turn.
+ */
+import { PoolLimitError, UnknownThreadError } from './errors.ts';
+import { H, T, THREAD_WORDS } from './layout.ts';
+
+export const THREAD_STATE = { FREE: 0, ATTACHED: 1, LEAVING: 2 } as const;
+
+/** Request bits a doorbell carries. */
+export const REQUEST = {
+  /** Capacity changed or a drain runs: close idle connections while active > capacity. */
+  DRAIN: 1,
+  /** The lifetime signal was cancelled (close): abort background connects, reject waiters. */
+  LIFETIME: 2,
+  /** One of this thread's idle slots was claimed for eviction: close it and pass the unit on. */
+  EVICT: 4,
+  /** One of this thread's waiter cells was granted a unit. */
+  GRANT: 8,
+  /** Settings such as the idle timeout changed. */
+  CONFIG: 16,
+} as const;
+
+export class ThreadRegistry {
+  private readonly threads: Int32Array;
+  private readonly header: Int32Array;
+  readonly maxThreads: number;
+
+  constructor(threads: Int32Array, header: Int32Array) {
+    this.threads = threads;
+    this.header = header;
+    this.maxThreads = threads.length / THREAD_WORDS;
+  }
+
+  /** Claims a free entry for `threadId`; throws PoolLimitError when all maxThreads are taken. */
+  attach(threadId: number): number {
+    for (let i = 0; i < this.maxThreads; i++) {
+      const base = i * THREAD_WORDS;
+      if (Atomics.compareExchange(this.threads, base + T.STATE, THREAD_STATE.FREE, THREAD_STATE.LEAVING) === THREAD_STATE.FREE) {
+        Atomics.store(this.threads, base + T.THREAD_ID, threadId);
+        Atomics.store(this.threads, base + T.REQUESTS, 0);
+        Atomics.store(this.threads, base + T.FRESH_STACK, 0);
+        Atomics.store(this.threads, base + T.WAITING, 0);
+        Atomics.add(this.threads, base + T.GEN, 1);
+        Atomics.store(this.threads, base + T.STATE, THREAD_STATE.ATTACHED);
+        Atomics.add(this.header, H.THREADS_ATTACHED, 1);
+        return i;
+      }
+    }
+    throw new PoolLimitError(`all ${this.maxThreads} thread entries are taken (maxThreads = ${this.maxThreads}); raise maxThreads`);
+  }
+
+  /** Marks an entry as being reaped: nobody grants to it or rings it any more. */
+  beginDetach(index: number): boolean {
+    this.check(index);
+    return Atomics.compareExchange(this.threads, index * THREAD_WORDS + T.STATE, THREAD_STATE.ATTACHED, THREAD_STATE.LEAVING) === THREAD_STATE.ATTACHED;
+  }
+
+  /** Frees an entry after its slots and units were reclaimed. */
+  finishDetach(index: number): void {
+    this.check(index);
+    const base = index * THREAD_WORDS;
+    Atomics.store(this.threads, base + T.THREAD_ID, -1);
+    Atomics.store(this.threads, base + T.STATE, THREAD_STATE.FREE);
+    Atomics.sub(this.header, H.THREADS_ATTACHED, 1);
+  }
+
+  state(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.STATE);
+  }
+
+  isAttached(index: number): boolean {
+    return index >= 0 && index < this.maxThreads && this.state(index) === THREAD_STATE.ATTACHED;
+  }
+
+  threadId(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.THREAD_ID);
+  }
+
+  /** Registry index of an attached threadId, or -1. */
+  lookup(threadId: number): number {
+    for (let i = 0; i < this.maxThreads; i++) {
+      const base = i * THREAD_WORDS;
+      if (Atomics.load(this.threads, base + T.STATE) === THREAD_STATE.ATTACHED && Atomics.load(this.threads, base + T.THREAD_ID) === threadId) return i;
+    }
+    return -1;
+  }
+
+  /** Sets request bits and wakes the thread. */
+  ring(index: number, requests: number): void {
+    this.check(index);
+    const base = index * THREAD_WORDS;
+    Atomics.or(this.threads, base + T.REQUESTS, requests);
+    Atomics.add(this.threads, base + T.DOORBELL, 1);
+    Atomics.notify(this.threads, base + T.DOORBELL);
+  }
+
+  /** Rings every attached thread. */
+  ringAll(requests: number): void {
+    for (let i = 0; i < this.maxThreads; i++) if (this.state(i) === THREAD_STATE.ATTACHED) this.ring(i, requests);
+  }
+
+  /** Takes (and clears) the pending request bits of an entry. */
+  takeRequests(index: number): number {
+    return Atomics.exchange(this.threads, index * THREAD_WORDS + T.REQUESTS, 0);
+  }
+
+  doorbell(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.DOORBELL);
+  }
+
+  /** Waits (asynchronously) for the doorbell to move past `seen`. */
+  waitDoorbell(index: number, seen: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> } {
+    return Atomics.waitAsync(this.threads, index * THREAD_WORDS + T.DOORBELL, seen) as never;
+  }
+
+  freshStack(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.FRESH_STACK);
+  }
+  setFreshStack(index: number, stack: number): void {
+    Atomics.store(this.threads, index * THREAD_WORDS + T.FRESH_STACK, stack);
+  }
+
+  /** This thread's count of WAITING cells (others read it to know whether it has waiters). */
+  waitingOf(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.WAITING);
+  }
+  addWaiting(index: number, delta: number): void {
+    Atomics.add(this.threads, index * THREAD_WORDS + T.WAITING, delta);
+  }
+
+  private check(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.maxThreads) {
+      throw new UnknownThreadError(`thread index ${index} is outside the registry (maxThreads = ${this.maxThreads})`);
+    }
+  }
+}

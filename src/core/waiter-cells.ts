@@ -1,0 +1,148 @@
+/**
+ * Waiter cells: the cross-thread waitlist. A get() that has to wait takes a cell, so that a thread
+ * returning a connection (or the host freeing capacity) can see it and grant it a unit.
+ *
+ * A cell ends exactly once, by one CAS out of WAITING:
+ *   GRANTED   a unit was moved to it (the returner closed its own connection, active unchanged);
+ *   CANCELLED its owner gave up (timeout, abort) or served it locally;
+ *   REJECTED  the pool closed.
+ * The owner frees the cell after reading the outcome. A grant racing a cancel is never lost: if the
+ * owner's cancel CAS fails, the cell was granted and the owner now holds that unit and must use or
+ * release it.
+ */
+import { H, W, WAITER_WORDS } from './layout.ts';
+
+export const CELL_STATE = { FREE: 0, INIT: 1, WAITING: 2, GRANTED: 3, CANCELLED: 4, REJECTED: 5 } as const;
+export type CellState = (typeof CELL_STATE)[keyof typeof CELL_STATE];
+
+/** smartconnpool's age cap: a waiter skipped more than this many times is served next. */
+export const MAX_AGE = 8;
+
+export class WaiterCells {
+  private readonly cells: Int32Array;
+  private readonly header: Int32Array;
+  readonly size: number;
+  private hint = 0;
+
+  constructor(cells: Int32Array, header: Int32Array) {
+    this.cells = cells;
+    this.header = header;
+    this.size = cells.length / WAITER_WORDS;
+  }
+
+  /** Cells currently WAITING, over all threads. */
+  get waiting(): number {
+    return Atomics.load(this.header, H.WAITING);
+  }
+
+  /**
+   * Takes a cell for `thread` wanting `setting`, or returns -1 if `cap` waiters already wait or the
+   * table has no free cell.
+   */
+  enqueue(thread: number, setting: number, cap: number): number {
+    if (Atomics.add(this.header, H.WAITING, 1) >= cap) {
+      Atomics.sub(this.header, H.WAITING, 1);
+      return -1;
+    }
+    const size = this.size;
+    for (let n = 0; n < size; n++) {
+      const cell = (this.hint + n) % size;
+      const base = cell * WAITER_WORDS;
+      if (Atomics.compareExchange(this.cells, base + W.STATE, CELL_STATE.FREE, CELL_STATE.INIT) === CELL_STATE.FREE) {
+        Atomics.store(this.cells, base + W.THREAD, thread);
+        Atomics.store(this.cells, base + W.SETTING, setting);
+        Atomics.store(this.cells, base + W.AGE, 0);
+        Atomics.store(this.cells, base + W.SEQ, Atomics.add(this.header, H.WAITER_SEQ, 1));
+        Atomics.add(this.cells, base + W.GEN, 1);
+        Atomics.store(this.cells, base + W.STATE, CELL_STATE.WAITING);
+        this.hint = (cell + 1) % size;
+        return cell;
+      }
+    }
+    Atomics.sub(this.header, H.WAITING, 1);
+    return -1;
+  }
+
+  state(cell: number): CellState {
+    return Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) as CellState;
+  }
+  threadOf(cell: number): number {
+    return Atomics.load(this.cells, cell * WAITER_WORDS + W.THREAD);
+  }
+  settingOf(cell: number): number {
+    return Atomics.load(this.cells, cell * WAITER_WORDS + W.SETTING);
+  }
+  seqOf(cell: number): number {
+    return Atomics.load(this.cells, cell * WAITER_WORDS + W.SEQ);
+  }
+  ageOf(cell: number): number {
+    return Atomics.load(this.cells, cell * WAITER_WORDS + W.AGE);
+  }
+  bumpAge(cell: number): void {
+    Atomics.add(this.cells, cell * WAITER_WORDS + W.AGE, 1);
+  }
+  generation(cell: number): number {
+    return Atomics.load(this.cells, cell * WAITER_WORDS + W.GEN);
+  }
+
+  /** Ends a WAITING cell with `to`; true if this caller made the transition. */
+  private end(cell: number, to: CellState): boolean {
+    if (Atomics.compareExchange(this.cells, cell * WAITER_WORDS + W.STATE, CELL_STATE.WAITING, to) === CELL_STATE.WAITING) {
+      Atomics.sub(this.header, H.WAITING, 1);
+      return true;
+    }
+    return false;
+  }
+  grant(cell: number): boolean {
+    return this.end(cell, CELL_STATE.GRANTED);
+  }
+  cancel(cell: number): boolean {
+    return this.end(cell, CELL_STATE.CANCELLED);
+  }
+  reject(cell: number): boolean {
+    return this.end(cell, CELL_STATE.REJECTED);
+  }
+
+  /** Returns an ended cell to the table. Only its owner (or the host reaping it) calls this. */
+  free(cell: number): void {
+    const base = cell * WAITER_WORDS;
+    const state = Atomics.load(this.cells, base + W.STATE);
+    if (state === CELL_STATE.WAITING || state === CELL_STATE.FREE || state === CELL_STATE.INIT) {
+      throw new Error(`waiter cell ${cell} freed in state ${state}: only ended cells can be freed`);
+    }
+    Atomics.store(this.cells, base + W.THREAD, -1);
+    Atomics.store(this.cells, base + W.STATE, CELL_STATE.FREE);
+  }
+
+  /** WAITING cells, oldest first, optionally excluding one thread's. Slow path: allocates. */
+  waitingInOrder(excludeThread = -1): number[] {
+    const out: number[] = [];
+    if (Atomics.load(this.header, H.WAITING) === 0) return out;
+    for (let cell = 0; cell < this.size; cell++) {
+      const base = cell * WAITER_WORDS;
+      if (Atomics.load(this.cells, base + W.STATE) !== CELL_STATE.WAITING) continue;
+      if (excludeThread >= 0 && Atomics.load(this.cells, base + W.THREAD) === excludeThread) continue;
+      out.push(cell);
+    }
+    // Sequence numbers wrap at 2^32: compare by signed difference.
+    out.sort((a, b) => (this.seqOf(a) - this.seqOf(b)) | 0);
+    return out;
+  }
+
+  /** Every cell of `thread` in a given state (host reaping, close). */
+  cellsOf(thread: number, state: CellState): number[] {
+    const out: number[] = [];
+    for (let cell = 0; cell < this.size; cell++) {
+      const base = cell * WAITER_WORDS;
+      if (Atomics.load(this.cells, base + W.STATE) === state && Atomics.load(this.cells, base + W.THREAD) === thread) out.push(cell);
+    }
+    return out;
+  }
+
+  /** Count of cells in a state (verify, tests). */
+  count(state: CellState): number {
+    let n = 0;
+    for (let cell = 0; cell < this.size; cell++) if (Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) === state) n++;
+    return n;
+  }
+}
