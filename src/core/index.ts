@@ -10,3 +10,4 @@ export { SettingsRegistry } from './settings-registry.ts';
 export { ThreadStats, STAT, STAT_COUNT, type StatName } from './stats.ts';
 export { SharedCore } from './shared-core.ts';
 export { verify, type VerifyOptions } from './verify.ts';
+export { snapshotStats, type PoolStats } from './stats-snapshot.ts';

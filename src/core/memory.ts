@@ -2,7 +2,7 @@
  * SharedPoolMemory: the typed views over one pool's SharedArrayBuffer. Created once by the host,
  * attached by every thread from the buffer alone (the header carries the limits).
  */
-import { LayoutMismatchError } from './errors.ts';
+import { LayoutMismatchError, PoolError } from './errors.ts';
 import {
   computeLayout, H, HEADER_WORDS, LAYOUT_VERSION, MAGIC, ORIGIN_BYTE, POOL_STATE,
   type Layout, type LayoutLimits, SLOT_WORDS, THREAD_WORDS, WAITER_WORDS, SETTING_WORDS, SETTING_TEXT_BYTES,
@@ -80,10 +80,18 @@ export class SharedPoolMemory {
     if (h[H.VERSION] !== LAYOUT_VERSION) {
       throw new LayoutMismatchError(`pool buffer layout version is ${h[H.VERSION]}, this build reads version ${LAYOUT_VERSION}: the handle comes from another version of the library`);
     }
-    const layout = computeLayout({
-      maxCapacity: h[H.MAX_CAPACITY], maxThreads: h[H.MAX_THREADS],
-      maxWaiters: h[H.MAX_WAITERS], maxSettings: h[H.MAX_SETTINGS],
-    }, STAT_COUNT);
+    let layout: Layout;
+    try {
+      layout = computeLayout({
+        maxCapacity: h[H.MAX_CAPACITY], maxThreads: h[H.MAX_THREADS],
+        maxWaiters: h[H.MAX_WAITERS], maxSettings: h[H.MAX_SETTINGS],
+      }, STAT_COUNT);
+    } catch (e) {
+      // Limits in the header were checked when the buffer was created: a bad one means a corrupt buffer,
+      // not a bad option of the caller.
+      if (e instanceof PoolError) throw new LayoutMismatchError(`pool buffer header is corrupt: ${e.message}`);
+      throw e;
+    }
     if (layout.byteLength !== buffer.byteLength) {
       throw new LayoutMismatchError(`pool buffer is ${buffer.byteLength} bytes, its header implies ${layout.byteLength}`);
     }

@@ -29,7 +29,7 @@ export class SharedCore {
     this.slots = new SlotTable(memory.slots, memory.timeUsed, memory.timeCreated);
     this.counters = new CapacityCounters(memory.header);
     this.threads = new ThreadRegistry(memory.threads, memory.header);
-    this.waiters = new WaiterCells(memory.waiters, memory.header);
+    this.waiters = new WaiterCells(memory.waiters, memory.header, memory.threads);
     this.settings = new SettingsRegistry(memory.settings, memory.settingText, memory.header);
     this.stats = new ThreadStats(memory.threadStats, memory.layout.maxThreads);
   }

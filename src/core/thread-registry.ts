@@ -122,12 +122,9 @@ export class ThreadRegistry {
     Atomics.store(this.threads, index * THREAD_WORDS + T.FRESH_STACK, stack);
   }
 
-  /** This thread's count of WAITING cells (others read it to know whether it has waiters). */
+  /** This thread's count of WAITING cells (kept by WaiterCells). */
   waitingOf(index: number): number {
     return Atomics.load(this.threads, index * THREAD_WORDS + T.WAITING);
-  }
-  addWaiting(index: number, delta: number): void {
-    Atomics.add(this.threads, index * THREAD_WORDS + T.WAITING, delta);
   }
 
   private check(index: number): void {

@@ -10,7 +10,7 @@
  * owner's cancel CAS fails, the cell was granted and the owner now holds that unit and must use or
  * release it.
  */
-import { H, W, WAITER_WORDS } from './layout.ts';
+import { H, T, THREAD_WORDS, W, WAITER_WORDS } from './layout.ts';
 
 export const CELL_STATE = { FREE: 0, INIT: 1, WAITING: 2, GRANTED: 3, CANCELLED: 4, REJECTED: 5 } as const;
 export type CellState = (typeof CELL_STATE)[keyof typeof CELL_STATE];
@@ -18,16 +18,32 @@ export type CellState = (typeof CELL_STATE)[keyof typeof CELL_STATE];
 /** smartconnpool's age cap: a waiter skipped more than this many times is served next. */
 export const MAX_AGE = 8;
 
+/**
+ * The state word also carries the waiting thread (bits 3 and up hold thread + 1), so the one CAS that
+ * ends a cell tells the ender whose cell it ended: the owner may free and reuse the cell the moment
+ * that CAS lands, so W.THREAD cannot be read safely afterwards.
+ */
+const STATE_BITS = 7;
+const OWNER_SHIFT = 3;
+
 export class WaiterCells {
   private readonly cells: Int32Array;
   private readonly header: Int32Array;
+  /** Thread registry words: each thread's WAITING count is kept next to its doorbell. */
+  private readonly threads: Int32Array | null;
   readonly size: number;
   private hint = 0;
 
-  constructor(cells: Int32Array, header: Int32Array) {
+  constructor(cells: Int32Array, header: Int32Array, threads: Int32Array | null = null) {
     this.cells = cells;
     this.header = header;
+    this.threads = threads;
     this.size = cells.length / WAITER_WORDS;
+  }
+
+  /** WAITING cells of one thread. */
+  waitingOf(thread: number): number {
+    return this.threads ? Atomics.load(this.threads, thread * THREAD_WORDS + T.WAITING) : 0;
   }
 
   /** Cells currently WAITING, over all threads. */
@@ -54,7 +70,8 @@ export class WaiterCells {
         Atomics.store(this.cells, base + W.AGE, 0);
         Atomics.store(this.cells, base + W.SEQ, Atomics.add(this.header, H.WAITER_SEQ, 1));
         Atomics.add(this.cells, base + W.GEN, 1);
-        Atomics.store(this.cells, base + W.STATE, CELL_STATE.WAITING);
+        if (this.threads && thread >= 0) Atomics.add(this.threads, thread * THREAD_WORDS + T.WAITING, 1);
+        Atomics.store(this.cells, base + W.STATE, CELL_STATE.WAITING | ((thread + 1) << OWNER_SHIFT));
         this.hint = (cell + 1) % size;
         return cell;
       }
@@ -64,7 +81,7 @@ export class WaiterCells {
   }
 
   state(cell: number): CellState {
-    return Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) as CellState;
+    return (Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) & STATE_BITS) as CellState;
   }
   threadOf(cell: number): number {
     return Atomics.load(this.cells, cell * WAITER_WORDS + W.THREAD);
@@ -87,11 +104,17 @@ export class WaiterCells {
 
   /** Ends a WAITING cell with `to`; true if this caller made the transition. */
   private end(cell: number, to: CellState): boolean {
-    if (Atomics.compareExchange(this.cells, cell * WAITER_WORDS + W.STATE, CELL_STATE.WAITING, to) === CELL_STATE.WAITING) {
-      Atomics.sub(this.header, H.WAITING, 1);
-      return true;
+    const at = cell * WAITER_WORDS + W.STATE;
+    for (;;) {
+      const word = Atomics.load(this.cells, at);
+      if ((word & STATE_BITS) !== CELL_STATE.WAITING) return false;
+      if (Atomics.compareExchange(this.cells, at, word, (word & ~STATE_BITS) | to) === word) {
+        Atomics.sub(this.header, H.WAITING, 1);
+        const thread = (word >>> OWNER_SHIFT) - 1;
+        if (this.threads && thread >= 0) Atomics.sub(this.threads, thread * THREAD_WORDS + T.WAITING, 1);
+        return true;
+      }
     }
-    return false;
   }
   grant(cell: number): boolean {
     return this.end(cell, CELL_STATE.GRANTED);
@@ -106,7 +129,7 @@ export class WaiterCells {
   /** Returns an ended cell to the table. Only its owner (or the host reaping it) calls this. */
   free(cell: number): void {
     const base = cell * WAITER_WORDS;
-    const state = Atomics.load(this.cells, base + W.STATE);
+    const state = Atomics.load(this.cells, base + W.STATE) & STATE_BITS;
     if (state === CELL_STATE.WAITING || state === CELL_STATE.FREE || state === CELL_STATE.INIT) {
       throw new Error(`waiter cell ${cell} freed in state ${state}: only ended cells can be freed`);
     }
@@ -120,7 +143,7 @@ export class WaiterCells {
     if (Atomics.load(this.header, H.WAITING) === 0) return out;
     for (let cell = 0; cell < this.size; cell++) {
       const base = cell * WAITER_WORDS;
-      if (Atomics.load(this.cells, base + W.STATE) !== CELL_STATE.WAITING) continue;
+      if ((Atomics.load(this.cells, base + W.STATE) & STATE_BITS) !== CELL_STATE.WAITING) continue;
       if (excludeThread >= 0 && Atomics.load(this.cells, base + W.THREAD) === excludeThread) continue;
       out.push(cell);
     }
@@ -134,7 +157,7 @@ export class WaiterCells {
     const out: number[] = [];
     for (let cell = 0; cell < this.size; cell++) {
       const base = cell * WAITER_WORDS;
-      if (Atomics.load(this.cells, base + W.STATE) === state && Atomics.load(this.cells, base + W.THREAD) === thread) out.push(cell);
+      if ((Atomics.load(this.cells, base + W.STATE) & STATE_BITS) === state && Atomics.load(this.cells, base + W.THREAD) === thread) out.push(cell);
     }
     return out;
   }
@@ -142,7 +165,7 @@ export class WaiterCells {
   /** Count of cells in a state (verify, tests). */
   count(state: CellState): number {
     let n = 0;
-    for (let cell = 0; cell < this.size; cell++) if (Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) === state) n++;
+    for (let cell = 0; cell < this.size; cell++) if ((Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) & STATE_BITS) === state) n++;
     return n;
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * The pool's stats as one plain object, readable from any thread: smartconnpool's names (§3.16)
+ * plus the cross-thread counters. Durations are in milliseconds.
+ */
+import { H } from './layout.ts';
+import { type SharedCore } from './shared-core.ts';
+import { STAT } from './stats.ts';
+
+export interface PoolStats {
+  Capacity: number;
+  MaxCapacity: number;
+  Available: number;
+  Active: number;
+  InUse: number;
+  IdleAllowed: number;
+  Waiting: number;
+  WaitCount: number;
+  WaitTime: number;
+  IdleTimeout: number;
+  IdleClosed: number;
+  MaxLifetimeClosed: number;
+  Get: number;
+  GetSetting: number;
+  DiffSetting: number;
+  ResetSetting: number;
+  WaiterCapRejected: number;
+  Threads: number;
+  Grants: number;
+  Evictions: number;
+  ReapedThreads: number;
+  CrossThreadWaitCount: number;
+  CrossThreadWaitTime: number;
+  Dials: number;
+  DialFailures: number;
+  Closed: number;
+}
+
+export function snapshotStats(core: SharedCore): PoolStats {
+  const h = core.memory.header;
+  const s = core.stats;
+  const capacity = Atomics.load(h, H.CAPACITY);
+  const borrowed = Atomics.load(h, H.BORROWED);
+  return {
+    Capacity: capacity,
+    MaxCapacity: core.memory.layout.maxCapacity,
+    Available: capacity - borrowed,
+    Active: Atomics.load(h, H.ACTIVE),
+    InUse: borrowed,
+    IdleAllowed: Atomics.load(h, H.IDLE_ALLOWED),
+    Waiting: Atomics.load(h, H.WAITING),
+    WaitCount: s.total(STAT.WAIT_COUNT),
+    WaitTime: s.total(STAT.WAIT_TIME_NS) / 1e6,
+    IdleTimeout: Atomics.load(h, H.IDLE_TIMEOUT_MS),
+    IdleClosed: s.total(STAT.IDLE_CLOSED),
+    MaxLifetimeClosed: s.total(STAT.MAX_LIFETIME_CLOSED),
+    Get: s.total(STAT.GET),
+    GetSetting: s.total(STAT.GET_SETTING),
+    DiffSetting: s.total(STAT.DIFF_SETTING),
+    ResetSetting: s.total(STAT.RESET_SETTING),
+    WaiterCapRejected: s.total(STAT.WAITER_CAP_REJECTED),
+    Threads: Atomics.load(h, H.THREADS_ATTACHED),
+    Grants: s.total(STAT.GRANTS),
+    Evictions: s.total(STAT.EVICTIONS),
+    ReapedThreads: s.total(STAT.REAPED_THREADS),
+    CrossThreadWaitCount: s.total(STAT.CROSS_WAIT_COUNT),
+    CrossThreadWaitTime: s.total(STAT.CROSS_WAIT_TIME_NS) / 1e6,
+    Dials: s.total(STAT.DIALS),
+    DialFailures: s.total(STAT.DIAL_FAILURES),
+    Closed: s.total(STAT.CLOSED),
+  };
+}

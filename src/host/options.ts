@@ -1,0 +1,117 @@
+/**
+ * createSharedPool() options, validated up front: every bad value gets a PoolOptionError naming the
+ * option and the value (never a credential).
+ */
+import { PoolOptionError } from '../core/errors.ts';
+import { LIMITS } from '../core/layout.ts';
+import type { ConnectorSpec } from '../workers/connector.ts';
+
+export interface SharedPoolOptions {
+  /** mysql2 connection options (host, port, user, password, database, ...). */
+  connection?: Record<string, unknown>;
+  /** A custom connector module instead of mysql2 (tests use fakes). */
+  connector?: ConnectorSpec;
+  /** Connections the whole process may hold. Default 10. */
+  capacity?: number;
+  /** Upper bound for setCapacity (sizes the shared buffer). Default: capacity. */
+  maxCapacity?: number;
+  /** Idle connections kept (0 = capacity). Default 0. */
+  maxIdle?: number;
+  /** Idle connections unused this long are closed (and reopened). 0 = never. Default 0. */
+  idleTimeoutMs?: number;
+  /** Connections are reopened after 1×–2× this. 0 = never. Default 0. */
+  maxLifetimeMs?: number;
+  /** Default deadline of get() (0 = none). Default 10 000. */
+  getTimeoutMs?: number;
+  /** Default deadline of close() and of a refresh's drain. Default 10 000. */
+  closeTimeoutMs?: number;
+  /** How often refresh() is asked whether to reopen the pool. 0 = never. */
+  refreshIntervalMs?: number;
+  /** Says whether the pool should be drained and reopened (e.g. after a DNS change). Main thread only. */
+  refresh?: () => boolean | Promise<boolean>;
+  /** Threads that may attach at once (sizes the shared buffer). Default 64. */
+  maxThreads?: number;
+  /** Waiters over all threads (0 = as many as the waiter table holds: 65 536). Default 4096. */
+  maxWaiters?: number;
+  /** Distinct settings. Default 64. */
+  maxSettings?: number;
+}
+
+export interface ResolvedOptions {
+  connector: ConnectorSpec;
+  capacity: number;
+  maxCapacity: number;
+  maxIdle: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  getTimeoutMs: number;
+  closeTimeoutMs: number;
+  refreshIntervalMs: number;
+  refresh: (() => boolean | Promise<boolean>) | null;
+  maxThreads: number;
+  maxWaiters: number;
+  waiterTable: number;
+  maxSettings: number;
+}
+
+const UNLIMITED_WAITERS = 65_536;
+const KNOWN = new Set([
+  'connection', 'connector', 'capacity', 'maxCapacity', 'maxIdle', 'idleTimeoutMs', 'maxLifetimeMs', 'getTimeoutMs',
+  'closeTimeoutMs', 'refreshIntervalMs', 'refresh', 'maxThreads', 'maxWaiters', 'maxSettings',
+]);
+
+function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new PoolOptionError(name, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Milliseconds: a finite integer ≥ 0 that setTimeout can hold. */
+export function ms(name: string, value: unknown, fallback: number): number {
+  return int(name, value, fallback, 0, 2 ** 31 - 1);
+}
+
+export function resolveOptions(options: SharedPoolOptions, defaultConnector: string): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new PoolOptionError('options', options, 'an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new PoolOptionError('option name', key, `one of ${[...KNOWN].join(', ')}`);
+  }
+  const capacity = int('capacity', options.capacity, 10, 0, LIMITS.maxCapacity.max);
+  const maxCapacity = int('maxCapacity', options.maxCapacity, Math.max(capacity, 1), 1, LIMITS.maxCapacity.max);
+  if (capacity > maxCapacity) throw new PoolOptionError('capacity', capacity, `at most maxCapacity (${maxCapacity})`);
+  const maxWaiters = int('maxWaiters', options.maxWaiters, 4096, 0, UNLIMITED_WAITERS);
+  let connector: ConnectorSpec;
+  if (options.connector !== undefined) {
+    const c = options.connector;
+    if (typeof c !== 'object' || c === null || typeof c.module !== 'string' || c.module === '') {
+      throw new PoolOptionError('connector.module', (c as { module?: unknown } | null)?.module, 'a module path or file: URL string');
+    }
+    if (options.connection !== undefined) throw new PoolOptionError('connection', 'given with connector', 'either connection or connector, not both');
+    connector = { module: c.module, options: c.options };
+  } else {
+    const connection = options.connection ?? {};
+    if (typeof connection !== 'object' || connection === null) throw new PoolOptionError('connection', connection, 'mysql2 connection options');
+    connector = { module: defaultConnector, options: { ...connection } };
+  }
+  if (options.refresh !== undefined && typeof options.refresh !== 'function') {
+    throw new PoolOptionError('refresh', options.refresh, 'a function returning a boolean or a promise of one');
+  }
+  return {
+    connector,
+    capacity,
+    maxCapacity,
+    maxIdle: int('maxIdle', options.maxIdle, 0, 0, LIMITS.maxCapacity.max),
+    idleTimeoutMs: ms('idleTimeoutMs', options.idleTimeoutMs, 0),
+    maxLifetimeMs: ms('maxLifetimeMs', options.maxLifetimeMs, 0),
+    getTimeoutMs: ms('getTimeoutMs', options.getTimeoutMs, 10_000),
+    closeTimeoutMs: ms('closeTimeoutMs', options.closeTimeoutMs, 10_000),
+    refreshIntervalMs: ms('refreshIntervalMs', options.refreshIntervalMs, 0),
+    refresh: options.refresh ?? null,
+    maxThreads: int('maxThreads', options.maxThreads, 64, LIMITS.maxThreads.min, LIMITS.maxThreads.max),
+    maxWaiters: maxWaiters === 0 ? UNLIMITED_WAITERS : maxWaiters,
+    waiterTable: maxWaiters === 0 ? UNLIMITED_WAITERS : maxWaiters,
+    maxSettings: int('maxSettings', options.maxSettings, 64, LIMITS.maxSettings.min, LIMITS.maxSettings.max),
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * The main-thread coordinator. It owns the shared buffer, decides capacity (setCapacity, drain),
+ * holds the lifetime cancel flag (close), runs the refresh check, and is itself attached as a
+ * thread, so the pool works from the main thread as from any worker.
+ */
+import { threadId } from 'node:worker_threads';
+import { PoolClosedError, PoolError, PoolOptionError } from '../core/errors.ts';
+import { H, POOL_STATE } from '../core/layout.ts';
+import { SharedCore } from '../core/shared-core.ts';
+import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
+import { REQUEST } from '../core/thread-registry.ts';
+import { CELL_STATE } from '../core/waiter-cells.ts';
+import { verify, type VerifyOptions } from '../core/verify.ts';
+import { ThreadAgent, type GetOptions } from '../workers/agent.ts';
+import { HANDLE_KIND, type PoolHandle, rememberAttachment } from '../workers/attach.ts';
+import { loadConnector } from '../workers/connector.ts';
+import { SharedPoolClient } from '../workers/pool-client.ts';
+import { type PooledConnection } from '../workers/pooled-connection.ts';
+import { type Setting } from '../workers/setting.ts';
+import { drainTo } from './drain.ts';
+import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
+import { Serial } from './serial.ts';
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const MYSQL2_CONNECTOR = new URL(`../workers/mysql2-connector${ext}`, import.meta.url).href;
+
+export class SharedPool {
+  readonly core: SharedCore;
+  /** Structured-cloneable: hand it to workers (workerData) and call attachSharedPool(handle) there. */
+  readonly handle: PoolHandle;
+  readonly options: Readonly<Omit<ResolvedOptions, 'connector' | 'refresh'>>;
+  readonly #client: SharedPoolClient;
+  readonly #capacityMu = new Serial();
+  readonly #refresh: ResolvedOptions['refresh'];
+  #refreshTimer: NodeJS.Timeout | null = null;
+  #refreshing = false;
+  #closing: Promise<void> | null = null;
+
+  /** @internal use createSharedPool(). */
+  constructor(options: ResolvedOptions) {
+    const { connector, refresh, ...rest } = options;
+    this.options = rest;
+    this.#refresh = refresh;
+    this.core = SharedCore.create({
+      maxCapacity: options.maxCapacity,
+      maxThreads: options.maxThreads,
+      maxWaiters: options.waiterTable,
+      maxSettings: options.maxSettings,
+    });
+    this.handle = {
+      kind: HANDLE_KIND,
+      buffer: this.core.buffer,
+      config: {
+        connector,
+        maxLifetimeMs: options.maxLifetimeMs,
+        getTimeoutMs: options.getTimeoutMs,
+        maxWaiters: options.maxWaiters,
+      },
+    };
+    // Open (smartconnpool §3.2): lifetime first, then capacity, then the background work.
+    const h = this.core.memory.header;
+    Atomics.store(h, H.IDLE_TIMEOUT_MS, options.idleTimeoutMs);
+    Atomics.store(h, H.LIFETIME_CANCELLED, 0);
+    Atomics.add(h, H.LIFETIME, 1);
+    this.core.counters.setMaxIdle(options.maxIdle);
+    this.core.counters.setCapacity(options.capacity);
+    Atomics.store(h, H.STATE, POOL_STATE.OPEN);
+    const index = this.core.threads.attach(threadId);
+    this.#client = new SharedPoolClient(new ThreadAgent(this.core, index, this.handle.config));
+    rememberAttachment(this.core.buffer, this.#client);
+    if (options.refreshIntervalMs > 0 && refresh) {
+      this.#refreshTimer = setInterval(() => void this.#refreshTick(), options.refreshIntervalMs);
+      this.#refreshTimer.unref();
+    }
+  }
+
+  /** The main thread's client (what attachSharedPool(pool.handle) gives in the main thread). */
+  get client(): SharedPoolClient {
+    return this.#client;
+  }
+
+  get isOpen(): boolean {
+    return Atomics.load(this.core.memory.header, H.STATE) === POOL_STATE.OPEN;
+  }
+
+  setting(applySql: string, resetSql: string | null = null): Setting {
+    return this.#client.setting(applySql, resetSql);
+  }
+
+  get(options?: GetOptions): Promise<PooledConnection> {
+    return this.#client.get(options);
+  }
+
+  query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+    return this.#client.query<T>(sql, params, options);
+  }
+
+  execute<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+    return this.#client.execute<T>(sql, params, options);
+  }
+
+  stats(): PoolStats {
+    return snapshotStats(this.core);
+  }
+
+  /** Every broken invariant of the shared buffer (empty when healthy). Call it when quiescent. */
+  verify(options?: VerifyOptions): string[] {
+    return verify(this.core, options);
+  }
+
+  /** Changes the idle timeout in every thread (0 stops sweeping; the sweep period is fixed at open). */
+  setIdleTimeout(timeoutMs: number): void {
+    Atomics.store(this.core.memory.header, H.IDLE_TIMEOUT_MS, ms('idleTimeoutMs', timeoutMs, 0));
+  }
+
+  /**
+   * Sets the capacity. A decrease closes idle connections at once (in every thread) and borrowed
+   * ones as they come back; it resolves when active ≤ capacity, or rejects with
+   * PoolDrainTimeoutError at its deadline (the new capacity stays in force).
+   */
+  setCapacity(capacity: number, options: { timeoutMs?: number } = {}): Promise<void> {
+    const max = this.core.memory.layout.maxCapacity;
+    if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 0 || capacity > max) {
+      return Promise.reject(new PoolOptionError('capacity', capacity, `an integer from 0 to maxCapacity (${max})`));
+    }
+    let timeoutMs: number;
+    try {
+      timeoutMs = ms('timeoutMs', options.timeoutMs, this.options.closeTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#capacityMu.run(async () => {
+      if (!this.isOpen || this.#closing) throw new PoolClosedError();
+      await this.#setCapacity(capacity, this.core.memory.nowMs() + timeoutMs, 'setCapacity');
+    });
+  }
+
+  /** No early exit when unchanged: an earlier timed-out drain may have left active > capacity. */
+  async #setCapacity(capacity: number, deadlineMs: number, what: string): Promise<void> {
+    this.core.counters.setCapacity(capacity);
+    this.core.threads.ringAll(REQUEST.DRAIN);
+    this.#client.agent.drainIdle();
+    await drainTo(this.core, capacity, deadlineMs, what);
+  }
+
+  /**
+   * Closes the pool. First thing, the lifetime flag is cancelled in every thread (fix 2), so every
+   * background and refill connect aborts at once (fix 3) and waiters are rejected with
+   * PoolClosedError; then capacity goes to 0 and close resolves when active reaches 0, or rejects
+   * with PoolDrainTimeoutError (naming capacity, active, borrowed) at its deadline. Idempotent.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closing) return this.#closing;
+    let timeoutMs: number;
+    try {
+      timeoutMs = ms('timeoutMs', options.timeoutMs, this.options.closeTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const deadline = this.core.memory.nowMs() + timeoutMs;
+    const h = this.core.memory.header;
+    Atomics.store(h, H.LIFETIME_CANCELLED, 1);
+    Atomics.add(h, H.LIFETIME, 1);
+    this.core.threads.ringAll(REQUEST.LIFETIME);
+    this.#client.agent.handleRequests(REQUEST.LIFETIME);
+    if (this.#refreshTimer) clearInterval(this.#refreshTimer);
+    this.#closing = this.#capacityMu.run(async () => {
+      let failure: unknown = null;
+      try {
+        await this.#setCapacity(0, deadline, 'close');
+      } catch (error) {
+        failure = error;
+      }
+      Atomics.store(h, H.STATE, POOL_STATE.CLOSED);
+      // Waiters that slipped in between the flag and their thread's turn.
+      for (const cell of this.core.waiters.waitingInOrder()) this.core.waiters.reject(cell);
+      this.core.threads.ringAll(REQUEST.LIFETIME);
+      if (failure) throw failure;
+    });
+    return this.#closing;
+  }
+
+  /** Resolves when the main thread's background work (reopens, refills, closes) has finished. */
+  settled(): Promise<void> {
+    return this.#client.settled();
+  }
+
+  async #refreshTick(): Promise<void> {
+    if (this.#refreshing || this.#closing || !this.#refresh) return;
+    this.#refreshing = true;
+    try {
+      if (await this.#refresh()) await this.reopen();
+    } catch {
+      // A failing refresh check is not fatal; the next tick asks again.
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  /** Drains every connection (capacity 0, closeTimeoutMs deadline) and restores the capacity. */
+  reopen(): Promise<void> {
+    return this.#capacityMu.run(async () => {
+      const capacity = this.core.counters.capacity;
+      if (capacity === 0 || !this.isOpen || this.#closing) return;
+      try {
+        await this.#setCapacity(0, this.core.memory.nowMs() + this.options.closeTimeoutMs, 'reopen');
+      } catch (error) {
+        if (!(error instanceof PoolError)) throw error;
+      }
+      await this.#setCapacity(capacity, this.core.memory.nowMs() + this.options.closeTimeoutMs, 'reopen');
+    });
+  }
+
+  /** @internal count of waiter cells granted but not yet taken (tests). */
+  grantedUnits(): number {
+    return this.core.waiters.count(CELL_STATE.GRANTED);
+  }
+}
+
+/** Creates and opens a pool shared by every thread of this process. */
+export async function createSharedPool(options: SharedPoolOptions): Promise<SharedPool> {
+  const resolved = resolveOptions(options, MYSQL2_CONNECTOR);
+  try {
+    await loadConnector(resolved.connector);
+  } catch (error) {
+    if (error instanceof PoolOptionError) throw error;
+    throw new PoolOptionError('connector.module', resolved.connector.module, `an importable module (${(error as Error).message})`);
+  }
+  return new SharedPool(resolved);
+}

@@ -1,0 +1,18 @@
+/**
+ * shared-mysql-pool: one MySQL connection pool shared by every worker thread of a process.
+ * Main thread: createSharedPool(). Workers: attachSharedPool(pool.handle).
+ */
+export { createSharedPool, SharedPool } from './host/shared-pool.ts';
+export type { SharedPoolOptions } from './host/options.ts';
+export { attachSharedPool, type PoolHandle } from './workers/attach.ts';
+export { SharedPoolClient } from './workers/pool-client.ts';
+export { PooledConnection } from './workers/pooled-connection.ts';
+export { Setting } from './workers/setting.ts';
+export type { GetOptions } from './workers/agent.ts';
+export type { PoolConnection, ConnectorModule, ConnectorSpec } from './workers/connector.ts';
+export type { PoolStats } from './core/stats-snapshot.ts';
+export {
+  PoolError, PoolClosedError, PoolTimeoutError, PoolContextExpiredError, PoolWaiterCapError,
+  PoolDrainTimeoutError, PoolOptionError, StaleHandleError, LayoutMismatchError, PoolLimitError,
+  UnknownThreadError, type PoolErrorCode,
+} from './core/errors.ts';

@@ -1,0 +1,918 @@
+/**
+ * ThreadAgent: the pool as seen from one thread. It owns this thread's sockets, keeps its idle
+ * connections in its own shared-memory stacks, and follows smartconnpool's order of lookups
+ * (§3.4, §3.6), return path (§3.7, §3.10), idle sweep (§3.13) and starvation re-offer (§3.14).
+ *
+ * What crosses threads is capacity, never a socket: a returner with no local waiter closes its
+ * connection and grants the unit to a waiting thread; a waiter facing capacity held by idle
+ * connections elsewhere evicts one, and the owner closes it and passes the unit on. Other threads
+ * and the host reach this agent through its doorbell (Atomics.waitAsync, which keeps no event loop
+ * alive). A waiting get() holds a ref'd timer so the process does not exit under it.
+ */
+import {
+  PoolClosedError, PoolContextExpiredError, PoolOptionError, PoolTimeoutError, PoolWaiterCapError,
+} from '../core/errors.ts';
+import { H, POOL_STATE, SETTING_STACKS } from '../core/layout.ts';
+import { type SharedCore } from '../core/shared-core.ts';
+import { SLOT_STATE } from '../core/slot-table.ts';
+import { STAT } from '../core/stats.ts';
+import { REQUEST } from '../core/thread-registry.ts';
+import { EMPTY } from '../core/treiber-stack.ts';
+import { CELL_STATE, MAX_AGE } from '../core/waiter-cells.ts';
+import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
+import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
+import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
+import { Setting } from './setting.ts';
+
+export interface AgentConfig {
+  connector: ConnectorSpec;
+  /** 0 = no max lifetime; otherwise each connection lives between 1× and 2× this. */
+  maxLifetimeMs: number;
+  /** Default wait deadline of get() when the caller gives none (0 = no deadline). */
+  getTimeoutMs: number;
+  /** Most waiters at once, over all threads. */
+  maxWaiters: number;
+}
+
+export interface GetOptions {
+  setting?: Setting | null;
+  signal?: AbortSignal;
+  /** Overrides the pool's getTimeoutMs for this call (0 = no deadline). */
+  timeoutMs?: number;
+}
+
+const STARVATION_PERIOD_MS = 100;
+
+export class ThreadAgent implements HandleOwner {
+  readonly core: SharedCore;
+  /** This thread's registry index. */
+  readonly index: number;
+  readonly config: AgentConfig;
+  private readonly conns: (PoolConnection | undefined)[];
+  private readonly waitlist = new LocalWaitlist();
+  private readonly settingsById = new Map<number, Setting>();
+  private readonly settingsByKey = new Map<string, Setting>();
+  private lifetime = new AbortController();
+  private connector: Promise<ConnectorModule> | null = null;
+  private readonly background = new Set<Promise<unknown>>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping = false;
+  private waitTimer: NodeJS.Timeout | null = null;
+  private detached = false;
+  /** Scratch for the idle sweep, so a sweep allocates nothing per connection. */
+  private readonly chain: Int32Array;
+  private readonly claimed: Int32Array;
+  private readonly claimedSetting: Int32Array;
+  private readonly cleanStack: number;
+
+  constructor(core: SharedCore, index: number, config: AgentConfig) {
+    this.core = core;
+    this.index = index;
+    this.config = config;
+    const maxCapacity = core.memory.layout.maxCapacity;
+    this.conns = new Array(maxCapacity);
+    this.chain = new Int32Array(maxCapacity);
+    this.claimed = new Int32Array(maxCapacity);
+    this.claimedSetting = new Int32Array(maxCapacity);
+    this.cleanStack = core.cleanStack(index);
+    if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
+    const idleTimeout = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
+    if (idleTimeout > 0) {
+      this.sweepTimer = setInterval(() => this.sweep(), Math.max(1, Math.floor(idleTimeout / 10)));
+      this.sweepTimer.unref();
+    }
+    this.armDoorbell();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // settings
+
+  /** The interned setting for this SQL (same text ⇒ same setting, in every thread). */
+  setting(applySql: string, resetSql: string | null = null): Setting {
+    if (typeof applySql !== 'string' || applySql.trim() === '') throw new PoolOptionError('setting SQL', applySql, 'a non-empty string');
+    if (resetSql !== null && typeof resetSql !== 'string') throw new PoolOptionError('setting reset SQL', resetSql, 'a string or null');
+    const key = Setting.key(applySql, resetSql);
+    let setting = this.settingsByKey.get(key);
+    if (!setting) {
+      const id = this.core.settings.intern(key);
+      setting = new Setting(id, applySql, resetSql);
+      this.settingsByKey.set(key, setting);
+      this.settingsById.set(id, setting);
+    }
+    return setting;
+  }
+
+  settingById(id: number): Setting | null {
+    if (id === 0) return null;
+    let setting = this.settingsById.get(id);
+    if (!setting) {
+      const { applySql, resetSql } = Setting.parse(this.core.settings.textOf(id));
+      setting = this.setting(applySql, resetSql);
+    }
+    return setting;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // get
+
+  /**
+   * Borrows a connection. A get that finds an idle connection of this thread completes without
+   * touching anything but shared memory.
+   */
+  get(options?: GetOptions): Promise<PooledConnection> {
+    const setting = options?.setting ?? null;
+    if (setting !== null && !(setting instanceof Setting)) {
+      return Promise.reject(new PoolOptionError('setting', setting, 'a Setting made by pool.setting() in this thread'));
+    }
+    if (options?.signal?.aborted) return Promise.reject(new PoolContextExpiredError());
+    const core = this.core;
+    if (core.counters.capacity === 0 || this.detached) return Promise.reject(new PoolClosedError());
+    const wanted = setting === null ? 0 : setting.id;
+    core.stats.add(this.index, wanted === 0 ? STAT.GET : STAT.GET_SETTING);
+    const first = this.popIdle(wanted === 0 ? this.cleanStack : core.settingStack(this.index, wanted));
+    if (first !== EMPTY && core.slots.setting(first) === wanted) return Promise.resolve(this.lend(first));
+    return this.getSlow(setting, wanted, first, options);
+  }
+
+  private async getSlow(setting: Setting | null, wanted: number, first: number, options?: GetOptions): Promise<PooledConnection> {
+    const core = this.core;
+    const timeoutMs = options?.timeoutMs ?? this.config.getTimeoutMs;
+    if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw new PoolOptionError('timeoutMs', timeoutMs, 'a finite number ≥ 0 (0 = no deadline)');
+    const deadline = new Deadline(options?.signal, timeoutMs);
+    try {
+      let slot = first;
+      if (slot === EMPTY && wanted !== 0) slot = this.popIdle(this.cleanStack);
+      if (slot === EMPTY) slot = await this.getNew(deadline);
+      if (slot === EMPTY) slot = this.popFromSettingStacks(wanted === 0 ? core.threads.freshStack(this.index) : wanted);
+      if (slot === EMPTY) slot = await this.waitForConn(wanted, deadline);
+      await this.fitSetting(slot, setting, deadline);
+      return this.lend(slot);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Hands a held slot to the caller. */
+  private lend(slot: number): PooledConnection {
+    this.core.slots.setState(slot, SLOT_STATE.BORROWED);
+    this.core.counters.borrow();
+    return new PooledConnection(this, slot, this.conns[slot]!, this.core.slots.setting(slot));
+  }
+
+  /** Pops one of this thread's idle connections from `stack`, taking ownership with borrow(). */
+  private popIdle(stack: number): number {
+    const { stacks, slots } = this.core;
+    for (;;) {
+      const slot = stacks.pop(stack);
+      if (slot === EMPTY) return EMPTY;
+      if (slots.borrow(slot)) {
+        slots.setState(slot, SLOT_STATE.DIALING);
+        return slot;
+      }
+      // Lost to an expirer: it owns the connection now.
+    }
+  }
+
+  /** Ring scan of this thread's 8 setting stacks from `start` (smartconnpool getFromSettingsStack). */
+  private popFromSettingStacks(start: number): number {
+    for (let i = 0; i < SETTING_STACKS; i++) {
+      const slot = this.popIdle(this.core.settingStackAt(this.index, start + i));
+      if (slot !== EMPTY) return slot;
+    }
+    return EMPTY;
+  }
+
+  /** Reserves a unit and dials with the caller's deadline; EMPTY when the pool is at capacity. */
+  private async getNew(deadline: Deadline): Promise<number> {
+    if (!this.core.counters.reserve()) return EMPTY;
+    const slot = this.takeFreeSlot();
+    try {
+      await this.dialInto(slot, deadline.withLifetime(this.lifetime.signal), 0);
+    } catch (error) {
+      this.freeSlot(slot);
+      this.passUnit();
+      throw deadline.translate(error, this.lifetime.signal);
+    }
+    return slot;
+  }
+
+  /** Resets or applies so the connection in `slot` carries exactly `setting` (§3.4 step 6, §3.6 step 6). */
+  private async fitSetting(slot: number, setting: Setting | null, deadline: Deadline): Promise<void> {
+    const core = this.core;
+    const current = core.slots.setting(slot);
+    const wanted = setting === null ? 0 : setting.id;
+    if (current === wanted) return;
+    const signal = deadline.signal;
+    if (current !== 0) {
+      core.stats.add(this.index, wanted === 0 ? STAT.RESET_SETTING : STAT.DIFF_SETTING);
+      try {
+        await this.conns[slot]!.resetSetting(this.settingById(current)!.resetSql, signal);
+        core.slots.setSetting(slot, 0);
+      } catch {
+        // A failed reset: close and reopen bare in place, with the caller's deadline (fix 4).
+        this.closeConn(slot);
+        try {
+          await this.dialInto(slot, deadline.withLifetime(this.lifetime.signal), 0);
+        } catch (error) {
+          this.freeSlot(slot);
+          this.passUnit();
+          throw deadline.translate(error, this.lifetime.signal);
+        }
+      }
+    }
+    if (setting !== null) {
+      try {
+        await this.conns[slot]!.applySetting(setting.applySql, signal);
+        core.slots.setSetting(slot, setting.id);
+      } catch (error) {
+        this.closeConn(slot);
+        this.freeSlot(slot);
+        this.passUnit();
+        throw error;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // waiting
+
+  private waitForConn(wanted: number, deadline: Deadline): Promise<number> {
+    const core = this.core;
+    if (Atomics.load(core.memory.header, H.STATE) !== POOL_STATE.OPEN || this.lifetime.signal.aborted ||
+        Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) {
+      return Promise.reject(new PoolClosedError());
+    }
+    const cell = core.waiters.enqueue(this.index, wanted, this.config.maxWaiters);
+    if (cell < 0) {
+      core.stats.add(this.index, STAT.WAITER_CAP_REJECTED);
+      return Promise.reject(new PoolWaiterCapError(this.config.maxWaiters));
+    }
+    core.stats.add(this.index, STAT.WAIT_COUNT);
+    const startMs = core.memory.nowMs();
+    return new Promise<number>((resolve, reject) => {
+      const signal = deadline.signal;
+      const waiter: LocalWaiter = {
+        setting: wanted, cell, age: 0, startMs, dialing: false, granted: false, signal,
+        serve: (slot) => {
+          signal.removeEventListener('abort', onAbort);
+          const waitedNs = (core.memory.nowMs() - startMs) * 1e6;
+          core.stats.add(this.index, STAT.WAIT_TIME_NS, waitedNs);
+          if (waiter.granted) {
+            core.stats.add(this.index, STAT.CROSS_WAIT_COUNT);
+            core.stats.add(this.index, STAT.CROSS_WAIT_TIME_NS, waitedNs);
+          }
+          this.afterWaitersChanged();
+          resolve(slot);
+        },
+        fail: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          this.afterWaitersChanged();
+          reject(error);
+        },
+      };
+      const onAbort = (): void => {
+        if (!this.waitlist.remove(waiter)) return;
+        const closed = this.endCell(waiter);
+        waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : deadline.timeoutError());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waitlist.push(waiter);
+      this.afterWaitersChanged();
+      // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
+      // check make sure the waiter does not sit next to free capacity.
+      if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
+      else this.evictForWaiter();
+    });
+  }
+
+  /**
+   * Ends a waiter's shared cell because it leaves (timeout, abort, close). Returns true if the pool
+   * rejected it. A cell granted at the same moment leaves this thread holding a unit: use it.
+   */
+  private endCell(waiter: LocalWaiter): boolean {
+    const cells = this.core.waiters;
+    const cell = waiter.cell;
+    if (cell < 0) return false;
+    waiter.cell = -1;
+    if (cells.cancel(cell)) {
+      cells.free(cell);
+      return false;
+    }
+    const state = cells.state(cell);
+    cells.free(cell);
+    if (state === CELL_STATE.GRANTED) this.useUnit(null);
+    return state === CELL_STATE.REJECTED;
+  }
+
+  /** Keeps the event loop alive (and the starvation re-offer ticking) exactly while waiters wait. */
+  private afterWaitersChanged(): void {
+    if (this.waitlist.length > 0 && this.waitTimer === null) {
+      this.waitTimer = setInterval(() => this.starvationTick(), STARVATION_PERIOD_MS);
+    } else if (this.waitlist.length === 0 && this.waitTimer !== null) {
+      clearInterval(this.waitTimer);
+      this.waitTimer = null;
+    }
+  }
+
+  /** smartconnpool's starvation worker, plus: free capacity or evictable connections for waiters. */
+  private starvationTick(): void {
+    let n = this.waitlist.maybeStarvingCount();
+    while (n-- > 0) {
+      let slot = this.popIdle(this.cleanStack);
+      if (slot === EMPTY) slot = this.popFromSettingStacks(0);
+      if (slot === EMPTY) break;
+      if (!this.tryReturnConn(slot, true)) break;
+    }
+    if (this.waitlist.firstUnserved()) {
+      if (this.core.counters.active < this.core.counters.capacity) this.tryServeWithCapacity();
+      else this.evictForWaiter();
+    }
+  }
+
+  /** Reserves a free unit for the oldest unserved waiter, if capacity allows. */
+  private tryServeWithCapacity(): void {
+    const waiter = this.waitlist.firstUnserved();
+    if (!waiter || !this.core.counters.reserve()) return;
+    this.dialForWaiter(waiter);
+  }
+
+  /**
+   * All capacity is held: take one idle connection of another thread for eviction. Its owner closes
+   * it on its next turn and passes the unit to the oldest waiter (see handleEvictions()).
+   */
+  private evictForWaiter(): boolean {
+    const core = this.core;
+    const maxThreads = core.threads.maxThreads;
+    for (let n = 1; n < maxThreads; n++) {
+      const owner = (this.index + n) % maxThreads;
+      if (!core.threads.isAttached(owner)) continue;
+      for (let k = 0; k <= SETTING_STACKS; k++) {
+        const stack = k === 0 ? core.cleanStack(owner) : core.settingStackAt(owner, k - 1);
+        const slot = core.stacks.pop(stack);
+        if (slot === EMPTY) continue;
+        if (core.slots.claimForEviction(slot) && core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) {
+          core.stats.add(this.index, STAT.EVICTIONS);
+          core.threads.ring(owner, REQUEST.EVICT);
+          return true;
+        }
+        core.stacks.push(stack, slot);
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // units
+
+  /** Takes a slot off the free stack for a unit this thread holds. */
+  private takeFreeSlot(): number {
+    const slot = this.core.stacks.pop(this.core.freeStack);
+    if (slot === EMPTY) {
+      throw new Error('no free slot although a unit is held: slots and units are out of step');
+    }
+    this.core.slots.claim(slot, this.index);
+    return slot;
+  }
+
+  /** Closes the connection of a held slot (not its unit). */
+  private closeConn(slot: number): void {
+    const conn = this.conns[slot];
+    this.conns[slot] = undefined;
+    this.core.slots.setState(slot, SLOT_STATE.CLOSING);
+    if (conn) {
+      this.core.stats.add(this.index, STAT.CLOSED);
+      try {
+        const done = conn.close();
+        if (done && typeof (done as Promise<void>).then === 'function') this.track((done as Promise<void>).catch(() => {}));
+      } catch {
+        // close() must not throw; a connector that does is treated as closed.
+      }
+    }
+  }
+
+  /** Returns a slot whose connection is closed to the free stack. */
+  private freeSlot(slot: number): void {
+    this.conns[slot] = undefined;
+    this.core.slots.release(slot);
+    this.core.stacks.push(this.core.freeStack, slot);
+  }
+
+  /** Close a held connection, free its slot, and pass its unit on. */
+  private discard(slot: number): void {
+    this.closeConn(slot);
+    this.freeSlot(slot);
+    this.passUnit();
+  }
+
+  /**
+   * This thread holds a unit whose connection is closed and slot freed. Over capacity, the unit is
+   * released (fix 1); otherwise it goes to the oldest waiter in any thread; else it is released.
+   */
+  private passUnit(): void {
+    const core = this.core;
+    if (core.counters.releaseIfOverCapacity()) return;
+    if (core.waiters.waiting > 0 && Atomics.load(core.memory.header, H.STATE) === POOL_STATE.OPEN) {
+      for (const cell of core.waiters.waitingInOrder()) {
+        if (!core.waiters.grant(cell)) continue;
+        const owner = core.waiters.threadOf(cell);
+        if (owner === this.index) this.takeGrant(cell);
+        else {
+          core.stats.add(this.index, STAT.GRANTS);
+          core.threads.ring(owner, REQUEST.GRANT);
+        }
+        return;
+      }
+    }
+    core.counters.release();
+  }
+
+  /** A cell of ours was granted a unit: dial for its waiter (or the oldest one if it left). */
+  private takeGrant(cell: number): void {
+    const waiter = this.waitlist.byCell(cell);
+    this.core.waiters.free(cell);
+    if (waiter) {
+      waiter.cell = -1;
+      waiter.granted = true;
+    }
+    this.useUnit(waiter && !waiter.dialing ? waiter : null);
+  }
+
+  /** This thread holds a spare unit: dial for a waiter, or pass it on. */
+  private useUnit(waiter: LocalWaiter | null): void {
+    const target = waiter ?? this.waitlist.firstUnserved();
+    if (!target) {
+      this.passUnit();
+      return;
+    }
+    this.dialForWaiter(target);
+  }
+
+  /** Dials (with the lifetime signal) into a unit this thread holds, for `waiter`. */
+  private dialForWaiter(waiter: LocalWaiter): void {
+    waiter.dialing = true;
+    const slot = this.takeFreeSlot();
+    this.track(this.dialInto(slot, this.lifetime.signal, 0).then(
+      () => {
+        waiter.dialing = false;
+        if (this.waitlist.remove(waiter)) {
+          this.endCell(waiter);
+          waiter.serve(slot);
+        } else {
+          this.tryReturnConn(slot, true);
+        }
+      },
+      (error: unknown) => {
+        waiter.dialing = false;
+        this.freeSlot(slot);
+        if (this.waitlist.remove(waiter)) {
+          this.endCell(waiter);
+          waiter.fail(this.lifetime.signal.aborted ? new PoolClosedError() : asError(error));
+        }
+        this.passUnit();
+      },
+    ));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // dialling
+
+  private getConnector(): Promise<ConnectorModule> {
+    this.connector ??= loadConnector(this.config.connector);
+    return this.connector;
+  }
+
+  /** Dials a connection into a held slot and applies `settingId` (0 = none). */
+  private async dialInto(slot: number, signal: AbortSignal, settingId: number): Promise<void> {
+    const core = this.core;
+    core.slots.setState(slot, SLOT_STATE.DIALING);
+    core.stats.add(this.index, STAT.DIALS);
+    let conn: PoolConnection;
+    try {
+      signal.throwIfAborted();
+      const connector = await this.getConnector();
+      signal.throwIfAborted();
+      conn = await connector.connect(this.config.connector.options, signal);
+    } catch (error) {
+      core.stats.add(this.index, STAT.DIAL_FAILURES);
+      throw error;
+    }
+    if (signal.aborted) {
+      void Promise.resolve().then(() => conn.close()).catch(() => {});
+      core.stats.add(this.index, STAT.DIAL_FAILURES);
+      throw signal.reason;
+    }
+    if (settingId !== 0) {
+      try {
+        await conn.applySetting(this.settingById(settingId)!.applySql, signal);
+      } catch (error) {
+        void Promise.resolve().then(() => conn.close()).catch(() => {});
+        throw error;
+      }
+    }
+    this.conns[slot] = conn;
+    core.slots.setSetting(slot, settingId);
+    core.slots.stampNew(slot, core.nowNs());
+  }
+
+  /** Reopens a held slot in the background with the lifetime signal (fix 3), keeping `settingId` (fix 4). */
+  private reopenInBackground(slot: number, settingId: number): void {
+    this.track(this.dialInto(slot, this.lifetime.signal, settingId).then(
+      () => this.tryReturnConn(slot, true),
+      () => {
+        this.freeSlot(slot);
+        this.passUnit();
+      },
+    ));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // return path
+
+  recycleSlot(slot: number, conn: PoolConnection): void {
+    const core = this.core;
+    core.counters.giveBack();
+    core.slots.setState(slot, SLOT_STATE.DIALING);
+    if (conn.isClosed()) {
+      this.conns[slot] = undefined;
+      this.refill(slot);
+      return;
+    }
+    const now = core.nowNs();
+    core.slots.setTimeUsed(slot, now);
+    const lifetime = this.extendedMaxLifetimeMs();
+    if (lifetime > 0 && Number(now - core.slots.timeCreatedOf(slot)) / 1e6 > lifetime) {
+      core.stats.add(this.index, STAT.MAX_LIFETIME_CLOSED);
+      const setting = core.slots.setting(slot);
+      this.closeConn(slot);
+      if (this.cannotRefill()) {
+        this.freeSlot(slot);
+        this.passUnit();
+        return;
+      }
+      this.reopenInBackground(slot, setting);
+      return;
+    }
+    this.tryReturnConn(slot, false);
+  }
+
+  taintSlot(slot: number, _conn: PoolConnection): void {
+    this.core.counters.giveBack();
+    this.closeConn(slot);
+    this.refill(slot);
+  }
+
+  /** put(none): a replacement for a connection that left, dialled with the lifetime signal (fix 3). */
+  private refill(slot: number): void {
+    if (this.cannotRefill()) {
+      this.freeSlot(slot);
+      this.passUnit();
+      return;
+    }
+    this.reopenInBackground(slot, 0);
+  }
+
+  /** No refill when closed or over capacity: the unit is released instead (§3.7 hardening). */
+  private cannotRefill(): boolean {
+    const c = this.core.counters;
+    return this.lifetime.signal.aborted || this.detached || c.active > c.capacity;
+  }
+
+  /** MaxLifetime plus uniform jitter in [0, MaxLifetime), drawn on every return (§3.8). */
+  extendedMaxLifetimeMs(): number {
+    const lifetime = this.config.maxLifetimeMs;
+    if (!(lifetime > 0)) return 0;
+    return lifetime + Math.random() * lifetime;
+  }
+
+  /**
+   * Every connection coming back goes through here (§3.10): eager close over capacity (fix 1),
+   * a local waiter, a waiter in another thread (by granting the unit), the idle limit, a stack.
+   * Returns true if it was handed to a waiter.
+   */
+  private tryReturnConn(slot: number, updateIdleTime: boolean): boolean {
+    const core = this.core;
+    const counters = core.counters;
+    if (counters.active > counters.capacity) {
+      this.closeConn(slot);
+      this.freeSlot(slot);
+      if (!counters.releaseIfOverCapacity()) this.passUnit();
+      return false;
+    }
+    if (updateIdleTime) core.slots.setTimeUsed(slot, core.nowNs());
+    const setting = core.slots.setting(slot);
+    const foreignWaiting = core.waiters.waiting - core.waiters.waitingOf(this.index);
+    if (this.waitlist.length > 0 && !(foreignWaiting > 0 && this.grantStarvedForeign(slot))) {
+      const waiter = this.waitlist.take(setting, (dead) => this.evictDeadWaiter(dead));
+      if (waiter) {
+        if (foreignWaiting > 0) this.ageForeignWaiters(waiter.cell);
+        this.endCell(waiter);
+        waiter.serve(slot);
+        return true;
+      }
+    }
+    if (foreignWaiting > 0 && this.grantForeign(slot, setting)) return true;
+    if (counters.active - counters.borrowed > counters.idleAllowed) {
+      core.stats.add(this.index, STAT.IDLE_CLOSED);
+      this.closeConn(slot);
+      this.freeSlot(slot);
+      if (!counters.releaseIfOverIdleLimit()) this.passUnit();
+      return false;
+    }
+    core.slots.setState(slot, SLOT_STATE.IDLE);
+    if (setting === 0) {
+      core.stacks.push(this.cleanStack, slot);
+    } else {
+      core.stacks.push(core.settingStack(this.index, setting), slot);
+      core.threads.setFreshStack(this.index, setting & 7);
+    }
+    return false;
+  }
+
+  /** A waiter whose signal ended, found by a returner before its own handler ran. */
+  private evictDeadWaiter(waiter: LocalWaiter): void {
+    const closed = this.endCell(waiter);
+    waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : new PoolTimeoutError());
+  }
+
+  /** Serves a waiter of another thread that was passed over more than MAX_AGE times. */
+  private grantStarvedForeign(slot: number): boolean {
+    const cells = this.core.waiters;
+    for (const cell of cells.waitingInOrder(this.index)) {
+      if (cells.ageOf(cell) > MAX_AGE && this.grantCell(cell, slot)) return true;
+    }
+    return false;
+  }
+
+  /** Foreign waiters older than the local waiter just served were passed over once more. */
+  private ageForeignWaiters(servedCell: number): void {
+    const cells = this.core.waiters;
+    const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
+    for (const cell of cells.waitingInOrder(this.index)) {
+      if (Number.isNaN(seq) || ((cells.seqOf(cell) - seq) | 0) < 0) cells.bumpAge(cell);
+    }
+  }
+
+  /** Handoff to another thread's waiter (smartconnpool's choice rule over the shared cells). */
+  private grantForeign(slot: number, setting: number): boolean {
+    const cells = this.core.waiters;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const order = cells.waitingInOrder(this.index);
+      if (order.length === 0) return false;
+      let target = order[0];
+      for (const cell of order) {
+        if (cells.ageOf(cell) > MAX_AGE || cells.settingOf(cell) === setting) {
+          target = cell;
+          break;
+        }
+        cells.bumpAge(cell);
+      }
+      if (this.grantCell(target, slot)) return true;
+    }
+    return false;
+  }
+
+  /** Moves this slot's unit to another thread's waiter: close our socket, free the slot, grant. */
+  private grantCell(cell: number, slot: number): boolean {
+    const core = this.core;
+    if (!core.waiters.grant(cell)) return false;
+    this.closeConn(slot);
+    this.freeSlot(slot);
+    core.stats.add(this.index, STAT.GRANTS);
+    core.threads.ring(core.waiters.threadOf(cell), REQUEST.GRANT);
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // idle sweep (§3.13)
+
+  /** One sweep of this thread's stacks; at most half of each stack's idle connections expire. */
+  sweep(): void {
+    const core = this.core;
+    if (this.sweeping || this.detached) return;
+    const timeoutMs = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
+    if (timeoutMs === 0 || core.counters.capacity === 0) return;
+    const now = core.nowNs();
+    const timeoutNs = BigInt(timeoutMs) * 1_000_000n;
+    let claimed = 0;
+    for (let k = 0; k <= SETTING_STACKS; k++) {
+      const stack = k < SETTING_STACKS ? core.settingStackAt(this.index, k) : this.cleanStack;
+      let slot = core.stacks.popAll(stack);
+      if (slot === EMPTY) continue;
+      let n = 0;
+      while (slot !== EMPTY) {
+        const next = core.stacks.nextOf(slot);
+        core.stacks.unlink(slot);
+        this.chain[n++] = slot;
+        slot = next;
+      }
+      const budget = Math.max(n >> 1, 1);
+      let taken = 0;
+      // The chain came newest first: walk it oldest first.
+      for (let i = n - 1; i >= 0; i--) {
+        const s = this.chain[i];
+        if (taken < budget && core.slots.expired(s, now, timeoutNs)) {
+          this.claimed[claimed] = s;
+          this.claimedSetting[claimed++] = core.slots.setting(s);
+          taken++;
+        } else {
+          core.slots.setState(s, SLOT_STATE.DIALING);
+          this.tryReturnConn(s, false);
+        }
+      }
+    }
+    if (claimed === 0) return;
+    // Close first: the dip in active lets a concurrent get dial into the freed unit.
+    for (let i = 0; i < claimed; i++) {
+      core.stats.add(this.index, STAT.IDLE_CLOSED);
+      this.discard(this.claimed[i]);
+    }
+    const settings = Array.from(this.claimedSetting.subarray(0, claimed));
+    this.sweeping = true;
+    this.track(this.reopenAfterSweep(settings).finally(() => {
+      this.sweeping = false;
+    }));
+  }
+
+  /** Reopens swept connections one by one, keeping each one's setting (fix 4), while there is room. */
+  private async reopenAfterSweep(settings: number[]): Promise<void> {
+    const core = this.core;
+    for (const setting of settings) {
+      if (this.lifetime.signal.aborted || this.detached) return;
+      if (!core.counters.reserve()) return;
+      const slot = this.takeFreeSlot();
+      try {
+        await this.dialInto(slot, this.lifetime.signal, setting);
+      } catch {
+        this.freeSlot(slot);
+        this.passUnit();
+        continue;
+      }
+      if (this.lifetime.signal.aborted) {
+        this.discard(slot);
+        return;
+      }
+      this.tryReturnConn(slot, false);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // doorbell: requests from other threads and the host
+
+  private armDoorbell(): void {
+    if (this.detached) return;
+    const threads = this.core.threads;
+    const seen = threads.doorbell(this.index);
+    const result = threads.waitDoorbell(this.index, seen);
+    if (result.async) void result.value.then(() => this.onDoorbell());
+    else queueMicrotask(() => this.onDoorbell());
+  }
+
+  private onDoorbell(): void {
+    if (this.detached) return;
+    this.handleRequests(this.core.threads.takeRequests(this.index));
+    this.armDoorbell();
+  }
+
+  /** Handles request bits now (the host calls this directly for its own thread). */
+  handleRequests(requests: number): void {
+    if (requests & REQUEST.LIFETIME) this.onLifetimeCancelled();
+    if (requests & REQUEST.EVICT) this.handleEvictions();
+    if (requests & REQUEST.GRANT) this.handleGrants();
+    if (requests & REQUEST.DRAIN) this.drainIdle();
+  }
+
+  /** Close (fix 2): abort every background and foreground connect of this thread, reject waiters. */
+  private onLifetimeCancelled(): void {
+    if (!this.lifetime.signal.aborted) this.lifetime.abort(new PoolClosedError());
+    for (const waiter of this.waitlist.drain()) {
+      this.endCell(waiter);
+      waiter.fail(new PoolClosedError());
+    }
+    this.afterWaitersChanged();
+    this.drainIdle();
+  }
+
+  /** Closes idle connections claimed by other threads and passes their units on. */
+  private handleEvictions(): void {
+    const slots = this.core.slots;
+    for (let slot = 0; slot < slots.size; slot++) {
+      if (slots.state(slot) === SLOT_STATE.EVICTED && slots.owner(slot) === this.index) this.discard(slot);
+    }
+  }
+
+  private handleGrants(): void {
+    for (const cell of this.core.waiters.cellsOf(this.index, CELL_STATE.GRANTED)) this.takeGrant(cell);
+  }
+
+  /** Closes this thread's idle connections while the pool is over capacity. */
+  drainIdle(): void {
+    const counters = this.core.counters;
+    while (counters.active > counters.capacity) {
+      let slot = this.popFromSettingStacks(0);
+      if (slot === EMPTY) slot = this.popIdle(this.cleanStack);
+      if (slot === EMPTY) return;
+      this.closeConn(slot);
+      this.freeSlot(slot);
+      if (!counters.releaseIfOverCapacity()) this.passUnit();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // lifecycle
+
+  private track<T>(promise: Promise<T>): void {
+    const p = promise.catch(() => {}).finally(() => this.background.delete(p));
+    this.background.add(p);
+  }
+
+  /** Resolves when this thread's background work (reopens, refills, closes) has finished. */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+  }
+
+  /** Local waiters (tests, stats). */
+  get waiting(): number {
+    return this.waitlist.length;
+  }
+
+  /**
+   * Leaves the pool: closes this thread's idle connections, releases their units, rejects its
+   * waiters. Connections still borrowed are closed when returned.
+   */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const waiter of this.waitlist.drain()) {
+      this.endCell(waiter);
+      waiter.fail(new PoolClosedError('connection pool is closed (this thread detached)'));
+    }
+    this.afterWaitersChanged();
+    const core = this.core;
+    for (let k = 0; k <= SETTING_STACKS; k++) {
+      for (;;) {
+        const slot = this.popIdle(k === 0 ? this.cleanStack : core.settingStackAt(this.index, k - 1));
+        if (slot === EMPTY) break;
+        this.discard(slot);
+      }
+    }
+    this.handleEvictions();
+    this.handleGrants();
+  }
+}
+
+/** The end of a get's wait: the caller's signal, its timeout, or both. */
+class Deadline {
+  readonly signal: AbortSignal;
+  private readonly controller: AbortController | null;
+  private readonly timer: NodeJS.Timeout | null;
+  private readonly caller: AbortSignal | undefined;
+  private readonly onCallerAbort: (() => void) | null;
+  private timedOut = false;
+
+  constructor(caller: AbortSignal | undefined, timeoutMs: number) {
+    this.caller = caller;
+    if (timeoutMs <= 0) {
+      this.controller = caller ? null : new AbortController();
+      this.signal = caller ?? this.controller!.signal;
+      this.timer = null;
+      this.onCallerAbort = null;
+      return;
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    this.signal = controller.signal;
+    // Ref'd on purpose: a waiting get keeps the process alive.
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      controller.abort(new PoolTimeoutError());
+    }, timeoutMs);
+    this.onCallerAbort = caller ? () => controller.abort(caller.reason) : null;
+    if (caller && this.onCallerAbort) caller.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  /** This deadline combined with the pool's lifetime signal, for dials. */
+  withLifetime(lifetime: AbortSignal): AbortSignal {
+    return AbortSignal.any([this.signal, lifetime]);
+  }
+
+  timeoutError(): Error {
+    return new PoolTimeoutError();
+  }
+
+  /** Maps a dial error: our deadline → timed out; the lifetime → closed; anything else verbatim. */
+  translate(error: unknown, lifetime: AbortSignal): Error {
+    if (this.timedOut) return new PoolTimeoutError('connection pool timed out', { cause: error });
+    if (lifetime.aborted && !this.signal.aborted) return new PoolClosedError();
+    return asError(error);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.caller && this.onCallerAbort) this.caller.removeEventListener('abort', this.onCallerAbort);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

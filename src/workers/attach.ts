@@ -1,0 +1,43 @@
+/**
+ * attachSharedPool(handle): joins the pool from any thread. The handle is structured-cloneable (the
+ * SharedArrayBuffer plus plain options), so it travels in a Worker's or piscina's workerData.
+ */
+import { threadId } from 'node:worker_threads';
+import { LayoutMismatchError } from '../core/errors.ts';
+import { SharedCore } from '../core/shared-core.ts';
+import { type AgentConfig, ThreadAgent } from './agent.ts';
+import { SharedPoolClient } from './pool-client.ts';
+
+export const HANDLE_KIND = 'shared-mysql-pool';
+
+export interface PoolHandle {
+  readonly kind: typeof HANDLE_KIND;
+  readonly buffer: SharedArrayBuffer;
+  readonly config: AgentConfig;
+}
+
+const attached = new WeakMap<SharedArrayBuffer, SharedPoolClient>();
+
+/** Attaches this thread to the pool (once per thread; later calls return the same client). */
+export function attachSharedPool(handle: PoolHandle): SharedPoolClient {
+  if (typeof handle !== 'object' || handle === null || handle.kind !== HANDLE_KIND) {
+    throw new LayoutMismatchError(`attachSharedPool() needs pool.handle; got ${handle === null ? 'null' : typeof handle === 'object' ? `an object of kind ${JSON.stringify((handle as { kind?: unknown }).kind)}` : typeof handle}`);
+  }
+  const existing = attached.get(handle.buffer);
+  if (existing) return existing;
+  const core = SharedCore.attach(handle.buffer);
+  const index = core.threads.attach(threadId);
+  const client = new SharedPoolClient(new ThreadAgent(core, index, handle.config));
+  attached.set(handle.buffer, client);
+  return client;
+}
+
+/** Records the main thread's own client, so attachSharedPool(pool.handle) there returns it. */
+export function rememberAttachment(buffer: SharedArrayBuffer, client: SharedPoolClient): void {
+  attached.set(buffer, client);
+}
+
+/** Forgets this thread's client after it detached, so a later attach starts afresh. */
+export function forgetAttachment(buffer: SharedArrayBuffer): void {
+  attached.delete(buffer);
+}

@@ -1,0 +1,101 @@
+/**
+ * This thread's waiters, in FIFO order, and smartconnpool's handoff choice (§2.8): walk from the
+ * front, drop waiters whose signal already ended, prefer the first live waiter wanting the returned
+ * connection's setting, but serve a waiter skipped more than MAX_AGE times before anyone else.
+ * Each waiter also holds a shared cell (see core/waiter-cells.ts) so other threads can see it.
+ */
+import { MAX_AGE } from '../core/waiter-cells.ts';
+
+export interface LocalWaiter {
+  /** Setting id wanted (0 = none). */
+  readonly setting: number;
+  /** Shared waiter cell, or -1 once it ended (granted: a dial for this waiter is in flight). */
+  cell: number;
+  /** Times a handoff passed this waiter over. */
+  age: number;
+  /** When the wait began (ms on the pool clock). */
+  readonly startMs: number;
+  /** A dial on this waiter's behalf is in flight. */
+  dialing: boolean;
+  /** Its cell was granted a unit by another thread (counted as a cross-thread wait). */
+  granted: boolean;
+  /** The signal that ends the wait (caller's signal combined with the timeout). */
+  readonly signal: AbortSignal;
+  /** Settles the wait. Exactly one of these is called, once. */
+  readonly serve: (slot: number) => void;
+  readonly fail: (error: Error) => void;
+}
+
+export class LocalWaitlist {
+  private readonly list: LocalWaiter[] = [];
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  push(waiter: LocalWaiter): void {
+    this.list.push(waiter);
+  }
+
+  remove(waiter: LocalWaiter): boolean {
+    const at = this.list.indexOf(waiter);
+    if (at < 0) return false;
+    this.list.splice(at, 1);
+    return true;
+  }
+
+  has(waiter: LocalWaiter): boolean {
+    return this.list.includes(waiter);
+  }
+
+  /** The waiter holding `cell`, if any. */
+  byCell(cell: number): LocalWaiter | undefined {
+    return this.list.find((w) => w.cell === cell);
+  }
+
+  /** Oldest waiter with no dial in flight for it. */
+  firstUnserved(): LocalWaiter | undefined {
+    return this.list.find((w) => !w.dialing && !w.signal.aborted);
+  }
+
+  /** Oldest live waiter (what a failed dial reports to). */
+  first(): LocalWaiter | undefined {
+    return this.list.find((w) => !w.signal.aborted);
+  }
+
+  /** Live waiters never passed over (smartconnpool's maybeStarvingCount). */
+  maybeStarvingCount(): number {
+    let n = 0;
+    for (const w of this.list) if (w.age === 0 && !w.signal.aborted) n++;
+    return n;
+  }
+
+  /**
+   * Picks and unlinks the waiter that should receive a connection carrying `setting`, or returns
+   * undefined. Waiters whose signal ended are unlinked and handed to `evict`.
+   */
+  take(setting: number, evict: (w: LocalWaiter) => void): LocalWaiter | undefined {
+    let target = -1;
+    for (let i = 0; i < this.list.length; i++) {
+      const w = this.list[i];
+      if (w.signal.aborted) {
+        this.list.splice(i--, 1);
+        evict(w);
+        continue;
+      }
+      if (target < 0) target = i;
+      if (w.age > MAX_AGE || w.setting === setting) {
+        target = i;
+        break;
+      }
+      w.age++;
+    }
+    if (target < 0) return undefined;
+    return this.list.splice(target, 1)[0];
+  }
+
+  /** Unlinks and returns every waiter (close). */
+  drain(): LocalWaiter[] {
+    return this.list.splice(0, this.list.length);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The pool as a caller in one thread uses it: get / query / setting / stats. One client per thread
+ * and pool; attachSharedPool() returns it.
+ */
+import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
+import { type GetOptions, type ThreadAgent } from './agent.ts';
+import { type PooledConnection } from './pooled-connection.ts';
+import { type Setting } from './setting.ts';
+
+export class SharedPoolClient {
+  readonly #agent: ThreadAgent;
+
+  constructor(agent: ThreadAgent) {
+    this.#agent = agent;
+  }
+
+  /** This thread's index in the pool's thread registry. */
+  get threadIndex(): number {
+    return this.#agent.index;
+  }
+
+  /** Interned setting: the same SQL text is the same setting in every thread. */
+  setting(applySql: string, resetSql: string | null = null): Setting {
+    return this.#agent.setting(applySql, resetSql);
+  }
+
+  /** Borrows a connection; recycle() or taint() it when done (or `await using`). */
+  get(options?: GetOptions): Promise<PooledConnection> {
+    return this.#agent.get(options);
+  }
+
+  /** get + query + recycle. A connection that failed fatally is tainted instead of recycled. */
+  async query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+    const conn = await this.#agent.get(options);
+    try {
+      const result = await conn.query<T>(sql, params);
+      conn.recycle();
+      return result;
+    } catch (error) {
+      if (conn.live) {
+        if (isFatal(error) || conn.connection.isClosed()) conn.taint();
+        else conn.recycle();
+      }
+      throw error;
+    }
+  }
+
+  /** get + execute (prepared statement) + recycle. */
+  async execute<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+    const conn = await this.#agent.get(options);
+    try {
+      const result = await conn.execute<T>(sql, params);
+      conn.recycle();
+      return result;
+    } catch (error) {
+      if (conn.live) {
+        if (isFatal(error) || conn.connection.isClosed()) conn.taint();
+        else conn.recycle();
+      }
+      throw error;
+    }
+  }
+
+  stats(): PoolStats {
+    return snapshotStats(this.#agent.core);
+  }
+
+  /** Waiters parked in this thread. */
+  get waiting(): number {
+    return this.#agent.waiting;
+  }
+
+  /** Resolves when this thread's background reopens, refills and closes have finished. */
+  settled(): Promise<void> {
+    return this.#agent.settled();
+  }
+
+  /** Leaves the pool: idle connections closed, units released, waiters rejected. */
+  detach(): void {
+    this.#agent.detach();
+  }
+
+  /** @internal the agent (host and tests). */
+  get agent(): ThreadAgent {
+    return this.#agent;
+  }
+}
+
+function isFatal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { fatal?: unknown }).fatal === true;
+}

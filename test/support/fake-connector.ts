@@ -1,0 +1,199 @@
+/**
+ * A fake connector for making faults deterministic. Its behaviour and counters live in a small
+ * SharedArrayBuffer, so tests in the main thread can steer (and count) connects made in any thread.
+ *
+ * Modes: delay every connect; fail connects ("failed to connect: forced failure"); block connects
+ * until released or until their AbortSignal fires; or block while ignoring the signal (a connector
+ * that does not honour cancellation). ApplySetting / ResetSetting can be told to fail.
+ */
+import type { PoolConnection } from '../../src/workers/connector.ts';
+
+export const F = {
+  LAST_ID: 0,
+  OPENED: 1,
+  CLOSED: 2,
+  OPEN_NOW: 3,
+  PEAK_OPEN: 4,
+  ATTEMPTS: 5,
+  DELAY_MS: 6,
+  FAIL_CONNECT: 7,
+  BLOCK: 8,
+  IGNORE_SIGNAL: 9,
+  GATE: 10,
+  BLOCKED_NOW: 11,
+  FAIL_APPLY: 12,
+  FAIL_RESET: 13,
+  APPLIES: 14,
+  RESETS: 15,
+  ABORTED: 16,
+  QUERIES: 17,
+} as const;
+const WORDS = 32;
+
+export interface FakeOptions {
+  control: SharedArrayBuffer;
+}
+
+export class FakeControl {
+  readonly buffer: SharedArrayBuffer;
+  readonly words: Int32Array;
+  constructor(buffer = new SharedArrayBuffer(WORDS * 4)) {
+    this.buffer = buffer;
+    this.words = new Int32Array(buffer);
+  }
+  get(field: number): number {
+    return Atomics.load(this.words, field);
+  }
+  set(field: number, value: number | boolean): void {
+    Atomics.store(this.words, field, Number(value));
+  }
+  get lastId(): number { return this.get(F.LAST_ID); }
+  get opened(): number { return this.get(F.OPENED); }
+  get closed(): number { return this.get(F.CLOSED); }
+  get openNow(): number { return this.get(F.OPEN_NOW); }
+  get peakOpen(): number { return this.get(F.PEAK_OPEN); }
+  get attempts(): number { return this.get(F.ATTEMPTS); }
+  get blockedNow(): number { return this.get(F.BLOCKED_NOW); }
+  get applies(): number { return this.get(F.APPLIES); }
+  get resets(): number { return this.get(F.RESETS); }
+  get aborted(): number { return this.get(F.ABORTED); }
+  set delayMs(v: number) { this.set(F.DELAY_MS, v); }
+  set failConnect(v: boolean) { this.set(F.FAIL_CONNECT, v); }
+  set failApply(v: boolean) { this.set(F.FAIL_APPLY, v); }
+  set failReset(v: boolean) { this.set(F.FAIL_RESET, v); }
+  /** Block connects until release() (or their signal, unless ignoreSignal). */
+  set block(v: boolean) { this.set(F.BLOCK, v); }
+  set ignoreSignal(v: boolean) { this.set(F.IGNORE_SIGNAL, v); }
+  /** Lets every blocked connect continue. */
+  release(): void {
+    this.set(F.BLOCK, 0);
+    Atomics.add(this.words, F.GATE, 1);
+    Atomics.notify(this.words, F.GATE);
+  }
+  /** Resolves once at least `n` connects are blocked. */
+  async untilBlocked(n: number, timeoutMs = 10_000): Promise<void> {
+    await until(() => this.blockedNow >= n, timeoutMs, `${n} blocked connects (now ${this.blockedNow})`);
+  }
+}
+
+/** Polls a condition on shared counters that have no bell of their own (tests only). */
+export async function until(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export class FakeConnection implements PoolConnection {
+  readonly id: number;
+  private readonly control: FakeControl;
+  private closedFlag = false;
+  applied: string | null = null;
+  constructor(id: number, control: FakeControl) {
+    this.id = id;
+    this.control = control;
+  }
+  async applySetting(sql: string): Promise<void> {
+    Atomics.add(this.control.words, F.APPLIES, 1);
+    if (this.control.get(F.FAIL_APPLY)) throw new Error('ApplySetting failed');
+    this.applied = sql;
+  }
+  async resetSetting(): Promise<void> {
+    Atomics.add(this.control.words, F.RESETS, 1);
+    if (this.control.get(F.FAIL_RESET)) throw new Error('ResetSetting failed');
+    this.applied = null;
+  }
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    Atomics.add(this.control.words, F.CLOSED, 1);
+    Atomics.sub(this.control.words, F.OPEN_NOW, 1);
+  }
+  isClosed(): boolean {
+    return this.closedFlag;
+  }
+  async query(sql: string): Promise<unknown> {
+    Atomics.add(this.control.words, F.QUERIES, 1);
+    return [[{ id: this.id, sql, setting: this.applied }], []];
+  }
+}
+
+const controls = new Map<SharedArrayBuffer, FakeControl>();
+
+export async function connect(options: unknown, signal: AbortSignal): Promise<PoolConnection> {
+  const { control: buffer } = options as FakeOptions;
+  let control = controls.get(buffer);
+  if (!control) controls.set(buffer, (control = new FakeControl(buffer)));
+  const w = control.words;
+  Atomics.add(w, F.ATTEMPTS, 1);
+  const delay = control.get(F.DELAY_MS);
+  if (delay > 0) await sleep(delay, control.get(F.IGNORE_SIGNAL) ? undefined : signal, control);
+  if (control.get(F.BLOCK)) await blocked(control, control.get(F.IGNORE_SIGNAL) ? undefined : signal);
+  if (control.get(F.FAIL_CONNECT)) throw new Error('failed to connect: forced failure');
+  const id = Atomics.add(w, F.LAST_ID, 1) + 1;
+  Atomics.add(w, F.OPENED, 1);
+  const now = Atomics.add(w, F.OPEN_NOW, 1) + 1;
+  for (;;) {
+    const peak = Atomics.load(w, F.PEAK_OPEN);
+    if (now <= peak || Atomics.compareExchange(w, F.PEAK_OPEN, peak, now) === peak) break;
+  }
+  return new FakeConnection(id, control);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, control: FakeControl): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      Atomics.add(control.words, 16, 1);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function blocked(control: FakeControl, signal: AbortSignal | undefined): Promise<void> {
+  const w = control.words;
+  Atomics.add(w, F.BLOCKED_NOW, 1);
+  // A pending waitAsync keeps nothing alive: hold a ref'd timer while blocked.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    while (Atomics.load(w, F.BLOCK)) {
+      const gate = Atomics.load(w, F.GATE);
+      if (!Atomics.load(w, F.BLOCK)) break;
+      const wait = Atomics.waitAsync(w, F.GATE, gate);
+      const woke = wait.async ? wait.value : Promise.resolve('not-equal');
+      if (signal) {
+        let onAbort: () => void = () => {};
+        const aborted = new Promise<never>((_, reject) => {
+          onAbort = () => reject(signal.reason);
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        });
+        try {
+          await Promise.race([woke, aborted]);
+        } catch (error) {
+          Atomics.add(w, F.ABORTED, 1);
+          throw error;
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      } else {
+        await woke;
+      }
+    }
+  } finally {
+    clearInterval(keepAlive);
+    Atomics.sub(w, F.BLOCKED_NOW, 1);
+  }
+}
+
+/** A connector spec for pools under test, with its control. */
+export function fakeConnector(): { control: FakeControl; connector: { module: string; options: FakeOptions } } {
+  const control = new FakeControl();
+  return { control, connector: { module: new URL('./fake-connector.ts', import.meta.url).href, options: { control: control.buffer } } };
+}
