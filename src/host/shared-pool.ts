@@ -3,8 +3,9 @@
  * holds the lifetime cancel flag (close), runs the refresh check, and is itself attached as a
  * thread, so the pool works from the main thread as from any worker.
  */
-import { threadId } from 'node:worker_threads';
-import { PoolClosedError, PoolError, PoolOptionError } from '../core/errors.ts';
+import { threadId, Worker } from 'node:worker_threads';
+import { PoolClosedError, PoolError, PoolOptionError, UnknownThreadError } from '../core/errors.ts';
+import { reclaimThread, type Reclaimed } from '../core/reclaim.ts';
 import { H, POOL_STATE } from '../core/layout.ts';
 import { SharedCore } from '../core/shared-core.ts';
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
@@ -211,10 +212,76 @@ export class SharedPool {
     });
   }
 
+  /**
+   * Reclaims every slot and unit of a thread that has exited (reaping). `watch()` calls it for you.
+   * Throws UnknownThreadError if no attached thread has this threadId.
+   */
+  reap(deadThreadId: number): Reclaimed {
+    const index = this.core.threads.lookup(deadThreadId);
+    if (index < 0) throw new UnknownThreadError(`no attached thread has threadId ${deadThreadId}`);
+    if (index === this.#client.threadIndex) throw new UnknownThreadError(`threadId ${deadThreadId} is the pool's own thread; use close()`);
+    return reclaimThread(this.core, index, this.#client.threadIndex);
+  }
+
+  #reapIfAttached(deadThreadId: number): void {
+    if (deadThreadId >= 0 && this.core.threads.lookup(deadThreadId) >= 0) this.reap(deadThreadId);
+  }
+
+  /**
+   * Reaps threads when they exit: a Worker on its 'exit' event; a piscina pool on 'workerDestroy'
+   * (once that worker's thread has exited). Refuses piscina with atomics 'sync' (its default),
+   * which parks idle workers in Atomics.wait and would freeze the sockets they own.
+   */
+  watch(target: Worker | PiscinaLike): this {
+    if (target instanceof Worker) {
+      const id = target.threadId;
+      target.once('exit', () => this.#reapIfAttached(id));
+      return this;
+    }
+    if (!isPiscina(target)) throw new PoolOptionError('watch target', target, 'a worker_threads Worker or a Piscina pool');
+    const atomics = target.options?.atomics ?? 'sync';
+    if (atomics === 'sync') {
+      throw new PoolOptionError('piscina atomics', atomics, "'disabled' or 'async': with 'sync' (piscina's default) idle workers block in Atomics.wait and the sockets they own freeze");
+    }
+    const ids = new Map<Worker, number>();
+    for (const worker of target.threads ?? []) ids.set(worker, worker.threadId);
+    target.on('workerCreate', (iface: unknown) => {
+      const worker = piscinaWorkerOf(iface);
+      if (worker) ids.set(worker, worker.threadId);
+    });
+    target.on('workerDestroy', (iface: unknown) => {
+      const worker = piscinaWorkerOf(iface);
+      const id = (worker && ids.get(worker)) ?? (iface as { id?: number }).id ?? -1;
+      if (worker) ids.delete(worker);
+      if (!worker || worker.threadId === -1) this.#reapIfAttached(id);
+      else worker.once('exit', () => this.#reapIfAttached(id));
+    });
+    return this;
+  }
+
   /** @internal count of waiter cells granted but not yet taken (tests). */
   grantedUnits(): number {
     return this.core.waiters.count(CELL_STATE.GRANTED);
   }
+}
+
+/** What watch() needs of a Piscina instance. */
+export interface PiscinaLike {
+  options?: { atomics?: string };
+  threads?: Worker[];
+  on(event: 'workerCreate' | 'workerDestroy', listener: (worker: unknown) => void): unknown;
+}
+
+function isPiscina(target: unknown): target is PiscinaLike {
+  return typeof target === 'object' && target !== null && typeof (target as PiscinaLike).on === 'function' && 'options' in target;
+}
+
+/** piscina's worker interface keeps its WorkerInfo under a private symbol; its .worker is the thread. */
+function piscinaWorkerOf(iface: unknown): Worker | null {
+  if (typeof iface !== 'object' || iface === null) return null;
+  const key = Object.getOwnPropertySymbols(iface).find((s) => s.description === 'Piscina.kWorkerData');
+  const info = key ? (iface as Record<symbol, { worker?: unknown }>)[key] : undefined;
+  return info?.worker instanceof Worker ? info.worker : null;
 }
 
 /** Creates and opens a pool shared by every thread of this process. */

@@ -19,6 +19,8 @@ import { STAT } from '../core/stats.ts';
 import { REQUEST } from '../core/thread-registry.ts';
 import { EMPTY } from '../core/treiber-stack.ts';
 import { CELL_STATE, MAX_AGE } from '../core/waiter-cells.ts';
+import { passUnitOn } from '../core/unit-flow.ts';
+import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
@@ -350,12 +352,13 @@ export class ThreadAgent implements HandleOwner {
         const stack = k === 0 ? core.cleanStack(owner) : core.settingStackAt(owner, k - 1);
         const slot = core.stacks.pop(stack);
         if (slot === EMPTY) continue;
-        if (core.slots.claimForEviction(slot) && core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) {
-          core.stats.add(this.index, STAT.EVICTIONS);
-          core.threads.ring(owner, REQUEST.EVICT);
-          return true;
-        }
-        core.stacks.push(stack, slot);
+        // The state CAS decides ownership: it fails only if the host is reclaiming a dead owner,
+        // which then owns the slot (so it must not go back on the stack).
+        if (!core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) continue;
+        core.slots.claimForEviction(slot);
+        core.stats.add(this.index, STAT.EVICTIONS);
+        core.threads.ring(owner, REQUEST.EVICT);
+        return true;
       }
     }
     return false;
@@ -393,6 +396,7 @@ export class ThreadAgent implements HandleOwner {
   /** Returns a slot whose connection is closed to the free stack. */
   private freeSlot(slot: number): void {
     this.conns[slot] = undefined;
+    if (this.detached) return;
     this.core.slots.release(slot);
     this.core.stacks.push(this.core.freeStack, slot);
   }
@@ -409,21 +413,11 @@ export class ThreadAgent implements HandleOwner {
    * released (fix 1); otherwise it goes to the oldest waiter in any thread; else it is released.
    */
   private passUnit(): void {
-    const core = this.core;
-    if (core.counters.releaseIfOverCapacity()) return;
-    if (core.waiters.waiting > 0 && Atomics.load(core.memory.header, H.STATE) === POOL_STATE.OPEN) {
-      for (const cell of core.waiters.waitingInOrder()) {
-        if (!core.waiters.grant(cell)) continue;
-        const owner = core.waiters.threadOf(cell);
-        if (owner === this.index) this.takeGrant(cell);
-        else {
-          core.stats.add(this.index, STAT.GRANTS);
-          core.threads.ring(owner, REQUEST.GRANT);
-        }
-        return;
-      }
-    }
-    core.counters.release();
+    if (this.detached) return;
+    const cell = passUnitOn(this.core, this.index);
+    if (cell < 0) return;
+    if (this.core.waiters.threadOf(cell) === this.index) this.takeGrant(cell);
+    else this.core.stats.add(this.index, STAT.GRANTS);
   }
 
   /** A cell of ours was granted a unit: dial for its waiter (or the oldest one if it left). */
@@ -496,10 +490,10 @@ export class ThreadAgent implements HandleOwner {
       core.stats.add(this.index, STAT.DIAL_FAILURES);
       throw error;
     }
-    if (signal.aborted) {
+    if (signal.aborted || this.detached) {
       void Promise.resolve().then(() => conn.close()).catch(() => {});
       core.stats.add(this.index, STAT.DIAL_FAILURES);
-      throw signal.reason;
+      throw signal.aborted ? signal.reason : new PoolClosedError();
     }
     if (settingId !== 0) {
       try {
@@ -530,6 +524,11 @@ export class ThreadAgent implements HandleOwner {
 
   recycleSlot(slot: number, conn: PoolConnection): void {
     const core = this.core;
+    if (this.detached) {
+      // The slot was reclaimed when this thread detached; only the socket is left to close.
+      void Promise.resolve().then(() => conn.close()).catch(() => {});
+      return;
+    }
     core.counters.giveBack();
     core.slots.setState(slot, SLOT_STATE.DIALING);
     if (conn.isClosed()) {
@@ -555,7 +554,11 @@ export class ThreadAgent implements HandleOwner {
     this.tryReturnConn(slot, false);
   }
 
-  taintSlot(slot: number, _conn: PoolConnection): void {
+  taintSlot(slot: number, conn: PoolConnection): void {
+    if (this.detached) {
+      void Promise.resolve().then(() => conn.close()).catch(() => {});
+      return;
+    }
     this.core.counters.giveBack();
     this.closeConn(slot);
     this.refill(slot);
@@ -591,6 +594,10 @@ export class ThreadAgent implements HandleOwner {
    */
   private tryReturnConn(slot: number, updateIdleTime: boolean): boolean {
     const core = this.core;
+    if (this.detached) {
+      this.closeConn(slot);
+      return false;
+    }
     const counters = core.counters;
     if (counters.active > counters.capacity) {
       this.closeConn(slot);
@@ -836,28 +843,27 @@ export class ThreadAgent implements HandleOwner {
   }
 
   /**
-   * Leaves the pool: closes this thread's idle connections, releases their units, rejects its
-   * waiters. Connections still borrowed are closed when returned.
+   * Leaves the pool (an explicit detach): rejects this thread's waiters, aborts its connects,
+   * closes every connection it holds (handles still borrowed become stale), and reclaims its slots
+   * and units exactly as the host does for a thread that died.
    */
   detach(): void {
     if (this.detached) return;
-    this.detached = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const waiter of this.waitlist.drain()) {
       this.endCell(waiter);
       waiter.fail(new PoolClosedError('connection pool is closed (this thread detached)'));
     }
     this.afterWaitersChanged();
-    const core = this.core;
-    for (let k = 0; k <= SETTING_STACKS; k++) {
-      for (;;) {
-        const slot = this.popIdle(k === 0 ? this.cleanStack : core.settingStackAt(this.index, k - 1));
-        if (slot === EMPTY) break;
-        this.discard(slot);
-      }
+    this.detached = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (!this.lifetime.signal.aborted) this.lifetime.abort(new PoolClosedError());
+    // Close the sockets but leave slot states alone: reclaimThread reads them (BORROWED → borrowed--).
+    for (let slot = 0; slot < this.conns.length; slot++) {
+      const conn = this.conns[slot];
+      this.conns[slot] = undefined;
+      if (conn) void Promise.resolve().then(() => conn.close()).catch(() => {});
     }
-    this.handleEvictions();
-    this.handleGrants();
+    reclaimThread(this.core, this.index, this.core.memory.layout.maxThreads);
   }
 }
 

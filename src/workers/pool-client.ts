@@ -5,6 +5,7 @@
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import { type GetOptions, type ThreadAgent } from './agent.ts';
 import { type PooledConnection } from './pooled-connection.ts';
+import { forgetAttachment } from './attach.ts';
 import { type Setting } from './setting.ts';
 
 export class SharedPoolClient {
@@ -78,6 +79,7 @@ export class SharedPoolClient {
   /** Leaves the pool: idle connections closed, units released, waiters rejected. */
   detach(): void {
     this.#agent.detach();
+    forgetAttachment(this.#agent.core.buffer);
   }
 
   /** @internal the agent (host and tests). */

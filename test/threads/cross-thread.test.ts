@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSharedPool, type SharedPool } from '../../src/index.ts';
+import { fakeConnector, until } from '../support/fake-connector.ts';
+import { newId, type PoolThread, startPoolThread } from './harness.ts';
+
+let pool: SharedPool | null = null;
+const threads: PoolThread[] = [];
+afterEach(async () => {
+  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
+  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  pool = null;
+});
+
+async function spawn(n: number): Promise<PoolThread[]> {
+  const started = await Promise.all(Array.from({ length: n }, () => startPoolThread(pool!)));
+  threads.push(...started);
+  return started;
+}
+
+describe('one capacity across threads', () => {
+  it('3 threads × 300 gets against capacity 4: never more than 4 connections open, every get served', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 4, maxThreads: 8 });
+    const workers = await spawn(3);
+    const results = await Promise.all(workers.map((t) => t.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', gets: 300, holdTicks: 2 }, 'loopDone')));
+    for (const r of results) {
+      expect(r.errors).toEqual([]);
+      expect(r.ok).toBe(300);
+    }
+    expect(control.peakOpen).toBeLessThanOrEqual(4);
+    expect(control.peakOpen).toBeGreaterThan(0);
+    const stats = pool.stats();
+    expect(stats.Active).toBeLessThanOrEqual(4);
+    expect(stats.InUse).toBe(0);
+    expect(stats.Get).toBe(900);
+    expect(pool.verify()).toEqual([]);
+    await pool.close();
+    await Promise.all(workers.map((t) => t.request({ cmd: 'settled' }, 'settled')));
+    expect(control.openNow).toBe(0);
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('grant: A holds all capacity, B waits, A recycles → B is served with the unit', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 2 });
+    const [a, b] = await spawn(2);
+    const a1 = newId();
+    const a2 = newId();
+    expect((await a.get(a1)).type).toBe('got');
+    expect((await a.get(a2)).type).toBe('got');
+    const bId = newId();
+    const bWait = b.get(bId, { timeoutMs: 10_000 });
+    await until(() => pool!.stats().Waiting === 1, 5000, 'B waiting');
+    await a.request({ cmd: 'recycle', id: a1 }, 'done');
+    const served = await bWait;
+    expect(served.type).toBe('got');
+    const stats = pool.stats();
+    expect(stats.Grants).toBe(1);
+    expect(stats.CrossThreadWaitCount).toBe(1);
+    expect(control.peakOpen).toBeLessThanOrEqual(2);
+    expect(stats.Active).toBe(2);
+    await a.request({ cmd: 'recycle', id: a2 }, 'done');
+    await b.request({ cmd: 'recycle', id: bId }, 'done');
+    expect(pool.verify()).toEqual([]);
+    await pool.close();
+    expect(control.openNow).toBe(0);
+  });
+
+  it('eviction: all of A\'s connections idle, B needs one → B is served, one of A\'s sockets closed, never over capacity', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 2 });
+    const [a, b] = await spawn(2);
+    const ids = [newId(), newId()];
+    for (const id of ids) expect((await a.get(id)).type).toBe('got');
+    for (const id of ids) await a.request({ cmd: 'recycle', id }, 'done');
+    expect(pool.stats().Active).toBe(2);
+    expect(control.closed).toBe(0);
+    const bId = newId();
+    const got = await b.get(bId, { timeoutMs: 10_000 });
+    expect(got.type).toBe('got');
+    const stats = pool.stats();
+    expect(stats.Evictions).toBe(1);
+    expect(control.closed).toBe(1);
+    expect(control.peakOpen).toBeLessThanOrEqual(2);
+    expect(stats.Active).toBe(2);
+    expect(pool.verify()).toEqual([]);
+    await b.request({ cmd: 'recycle', id: bId }, 'done');
+    await pool.close();
+    await b.request({ cmd: 'settled' }, 'settled');
+    expect(control.openNow).toBe(0);
+  });
+
+  it('close with waiters and hanging connects in 3 threads returns before its deadline; every waiter gets the closed error', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 3 });
+    const workers = await spawn(3);
+    control.block = true;
+    // One hanging connect per thread (capacity 3), then two waiters per thread.
+    const pending = workers.flatMap((t) => [t.get(newId(), { timeoutMs: 60_000 }), t.get(newId(), { timeoutMs: 60_000 }), t.get(newId(), { timeoutMs: 60_000 })]);
+    await control.untilBlocked(3);
+    await until(() => pool!.stats().Waiting === 6, 5000, '6 waiters');
+    const started = performance.now();
+    await pool.close({ timeoutMs: 5000 });
+    const took = performance.now() - started;
+    const outcomes = await Promise.all(pending);
+    for (const o of outcomes) {
+      expect(o.type).toBe('error');
+      expect(o.code).toBe('POOL_CLOSED');
+    }
+    expect(took).toBeLessThan(5000);
+    expect(control.aborted).toBe(3);
+    expect(pool.stats().Active).toBe(0);
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('a worker terminated while holding borrowed and idle connections is reaped: counters return to what the living hold', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 4 });
+    const [a, b] = await spawn(2);
+    pool.watch(a.worker);
+    const ids = [newId(), newId(), newId()];
+    for (const id of ids) expect((await a.get(id)).type).toBe('got');
+    await a.request({ cmd: 'recycle', id: ids[0] }, 'done');
+    const bId = newId();
+    expect((await b.get(bId)).type).toBe('got');
+    expect(pool.stats()).toMatchObject({ Active: 4, InUse: 3, Threads: 3 });
+    const exited = new Promise((r) => a.worker.once('exit', r));
+    await a.worker.terminate();
+    await exited;
+    expect(pool.stats()).toMatchObject({ Active: 1, InUse: 1, Threads: 2, ReapedThreads: 1 });
+    expect(pool.verify()).toEqual([]);
+    // The reclaimed capacity is usable again.
+    const moreIds = [newId(), newId(), newId()];
+    const more = await Promise.all(moreIds.map((id) => b.get(id)));
+    for (const m of more) expect(m.type).toBe('got');
+    expect(pool.stats().Active).toBe(4);
+    for (const id of [bId, ...moreIds]) await b.request({ cmd: 'recycle', id }, 'done');
+    await pool.close();
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('an explicit detach reclaims the thread\'s slots and units', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 2 });
+    const [a] = await spawn(1);
+    const id = newId();
+    await a.get(id);
+    await a.get(newId());
+    await a.request({ cmd: 'recycle', id }, 'done');
+    expect(pool.stats().Active).toBe(2);
+    await a.request({ cmd: 'detach' }, 'detached');
+    expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0, Threads: 1 });
+    expect(pool.verify()).toEqual([]);
+  });
+});

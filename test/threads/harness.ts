@@ -1,0 +1,43 @@
+/** Test helpers for driving pool-worker.ts threads. */
+import type { Worker } from 'node:worker_threads';
+import type { SharedPool } from '../../src/index.ts';
+import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
+
+export interface PoolThread {
+  worker: Worker;
+  index: number;
+  request<T extends { type: string }>(message: Record<string, unknown>, reply: string): Promise<T>;
+  get(id: number, options?: { timeoutMs?: number; setting?: string }): Promise<{ type: 'got' | 'error'; slot?: number; connId?: number; code?: string; message?: string }>;
+}
+
+let nextId = 1;
+
+export async function startPoolThread(pool: SharedPool): Promise<PoolThread> {
+  const worker = spawnTsWorker(new URL('./pool-worker.ts', import.meta.url), { pool: pool.handle });
+  const ready = await nextMessage<{ index: number }>(worker, 'ready');
+  const request = <T extends { type: string }>(message: Record<string, unknown>, reply: string): Promise<T> => {
+    return new Promise<T>((resolve, reject) => {
+      const id = message.id;
+      const onMessage = (m: T & { id?: unknown }): void => {
+        if ((m.type === reply || (reply === 'got' && m.type === 'error')) && (id === undefined || m.id === id)) {
+          worker.off('message', onMessage);
+          worker.off('error', reject);
+          resolve(m);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage(message);
+    });
+  };
+  return {
+    worker,
+    index: ready.index,
+    request,
+    get: (id, options = {}) => request({ cmd: 'get', id, ...options }, 'got'),
+  };
+}
+
+export function newId(): number {
+  return nextId++;
+}

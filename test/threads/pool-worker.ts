@@ -1,0 +1,73 @@
+/**
+ * A worker thread that attaches to a shared pool and runs commands sent by the test:
+ *   get {id, timeoutMs?, setting?}   → {type:'got', id, slot, connId} | {type:'error', id, code, message}
+ *   recycle {id} / taint {id}        → {type:'done', id}
+ *   loop {gets, holdTicks?, timeoutMs?} → {type:'loopDone', ok, errors, maxHeldHere}
+ *   detach                           → {type:'detached'}
+ *   hang                             → blocks the thread's event loop forever (a stuck thread)
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
+import type { FakeConnection } from '../support/fake-connector.ts';
+
+const port = parentPort!;
+const db = attachSharedPool(workerData.pool);
+const held = new Map<number, PooledConnection>();
+
+type Command = { cmd: string; id?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number };
+
+port.on('message', async (m: Command) => {
+  switch (m.cmd) {
+    case 'get': {
+      try {
+        const conn = await db.get({ timeoutMs: m.timeoutMs, setting: m.setting ? db.setting(m.setting) : null });
+        held.set(m.id!, conn);
+        port.postMessage({ type: 'got', id: m.id, slot: conn.slot, connId: (conn.connection as unknown as FakeConnection).id });
+      } catch (error) {
+        const e = error as Error & { code?: string };
+        port.postMessage({ type: 'error', id: m.id, code: e.code, message: e.message });
+      }
+      break;
+    }
+    case 'recycle':
+    case 'taint': {
+      const conn = held.get(m.id!);
+      held.delete(m.id!);
+      if (m.cmd === 'recycle') conn?.recycle();
+      else conn?.taint();
+      port.postMessage({ type: 'done', id: m.id });
+      break;
+    }
+    case 'loop': {
+      let ok = 0;
+      const errors: string[] = [];
+      for (let i = 0; i < m.gets!; i++) {
+        try {
+          const conn = await db.get({ timeoutMs: m.timeoutMs ?? 10_000 });
+          for (let t = 0; t < (m.holdTicks ?? 0); t++) await new Promise((r) => setImmediate(r));
+          conn.recycle();
+          ok++;
+        } catch (error) {
+          errors.push((error as Error).message);
+        }
+      }
+      await db.settled();
+      port.postMessage({ type: 'loopDone', ok, errors });
+      break;
+    }
+    case 'settled':
+      await db.settled();
+      port.postMessage({ type: 'settled' });
+      break;
+    case 'detach':
+      db.detach();
+      port.postMessage({ type: 'detached' });
+      break;
+    case 'hang':
+      port.postMessage({ type: 'hanging' });
+      for (;;) {
+        // A thread stuck in CPU work: its event loop never turns again.
+      }
+  }
+});
+port.postMessage({ type: 'ready', index: db.threadIndex });
