@@ -8,20 +8,23 @@ import { H, POOL_STATE } from './layout.ts';
 import { type SharedCore } from './shared-core.ts';
 import { REQUEST } from './thread-registry.ts';
 
+export const RELEASED = -1;
+
 /**
- * Passes one held unit on. Returns the cell granted, or -1 if the unit was released. A cell owned
- * by `self` is not rung: the caller serves it directly.
+ * Passes one held unit on. Returns RELEASED, or the thread whose cell was granted; a cell of
+ * `self` is not rung (the caller serves it directly: it is in `granted.cell`).
  */
-export function passUnitOn(core: SharedCore, self: number): number {
-  if (core.counters.releaseIfOverCapacity()) return -1;
+export function passUnitOn(core: SharedCore, self: number, granted?: { cell: number }): number {
+  if (core.counters.releaseIfOverCapacity()) return RELEASED;
   if (core.waiters.waiting > 0 && Atomics.load(core.memory.header, H.STATE) === POOL_STATE.OPEN) {
     for (const cell of core.waiters.waitingInOrder()) {
-      if (!core.waiters.grant(cell)) continue;
-      const owner = core.waiters.threadOf(cell);
+      const owner = core.waiters.grantOwner(cell);
+      if (owner === -2) continue;
       if (owner !== self) core.threads.ring(owner, REQUEST.GRANT);
-      return cell;
+      if (granted) granted.cell = cell;
+      return owner;
     }
   }
   core.counters.release();
-  return -1;
+  return RELEASED;
 }

@@ -102,28 +102,35 @@ export class WaiterCells {
     return Atomics.load(this.cells, cell * WAITER_WORDS + W.GEN);
   }
 
-  /** Ends a WAITING cell with `to`; true if this caller made the transition. */
-  private end(cell: number, to: CellState): boolean {
+  /**
+   * Ends a WAITING cell with `to`. Returns the owner thread if this caller made the transition
+   * (read from the same CAS: the owner may free the cell right after), else -2.
+   */
+  private end(cell: number, to: CellState): number {
     const at = cell * WAITER_WORDS + W.STATE;
     for (;;) {
       const word = Atomics.load(this.cells, at);
-      if ((word & STATE_BITS) !== CELL_STATE.WAITING) return false;
+      if ((word & STATE_BITS) !== CELL_STATE.WAITING) return -2;
       if (Atomics.compareExchange(this.cells, at, word, (word & ~STATE_BITS) | to) === word) {
         Atomics.sub(this.header, H.WAITING, 1);
         const thread = (word >>> OWNER_SHIFT) - 1;
         if (this.threads && thread >= 0) Atomics.sub(this.threads, thread * THREAD_WORDS + T.WAITING, 1);
-        return true;
+        return thread;
       }
     }
   }
   grant(cell: number): boolean {
+    return this.end(cell, CELL_STATE.GRANTED) !== -2;
+  }
+  /** Grants a unit; returns the owner thread to ring, or -2 if the cell was no longer waiting. */
+  grantOwner(cell: number): number {
     return this.end(cell, CELL_STATE.GRANTED);
   }
   cancel(cell: number): boolean {
-    return this.end(cell, CELL_STATE.CANCELLED);
+    return this.end(cell, CELL_STATE.CANCELLED) !== -2;
   }
   reject(cell: number): boolean {
-    return this.end(cell, CELL_STATE.REJECTED);
+    return this.end(cell, CELL_STATE.REJECTED) !== -2;
   }
 
   /** Returns an ended cell to the table. Only its owner (or the host reaping it) calls this. */

@@ -19,7 +19,7 @@ import { STAT } from '../core/stats.ts';
 import { REQUEST } from '../core/thread-registry.ts';
 import { EMPTY } from '../core/treiber-stack.ts';
 import { CELL_STATE, MAX_AGE } from '../core/waiter-cells.ts';
-import { passUnitOn } from '../core/unit-flow.ts';
+import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
@@ -414,9 +414,10 @@ export class ThreadAgent implements HandleOwner {
    */
   private passUnit(): void {
     if (this.detached) return;
-    const cell = passUnitOn(this.core, this.index);
-    if (cell < 0) return;
-    if (this.core.waiters.threadOf(cell) === this.index) this.takeGrant(cell);
+    const granted = { cell: -1 };
+    const owner = passUnitOn(this.core, this.index, granted);
+    if (owner === RELEASED) return;
+    if (owner === this.index) this.takeGrant(granted.cell);
     else this.core.stats.add(this.index, STAT.GRANTS);
   }
 
@@ -645,7 +646,10 @@ export class ThreadAgent implements HandleOwner {
   private grantStarvedForeign(slot: number): boolean {
     const cells = this.core.waiters;
     for (const cell of cells.waitingInOrder(this.index)) {
-      if (cells.ageOf(cell) > MAX_AGE && this.grantCell(cell, slot)) return true;
+      if (cells.ageOf(cell) > MAX_AGE) {
+        this.grantCell(cell, slot);
+        return true;
+      }
     }
     return false;
   }
@@ -662,31 +666,36 @@ export class ThreadAgent implements HandleOwner {
   /** Handoff to another thread's waiter (smartconnpool's choice rule over the shared cells). */
   private grantForeign(slot: number, setting: number): boolean {
     const cells = this.core.waiters;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const order = cells.waitingInOrder(this.index);
-      if (order.length === 0) return false;
-      let target = order[0];
-      for (const cell of order) {
-        if (cells.ageOf(cell) > MAX_AGE || cells.settingOf(cell) === setting) {
-          target = cell;
-          break;
-        }
-        cells.bumpAge(cell);
+    const order = cells.waitingInOrder(this.index);
+    if (order.length === 0) return false;
+    let target = order[0];
+    for (const cell of order) {
+      if (cells.ageOf(cell) > MAX_AGE || cells.settingOf(cell) === setting) {
+        target = cell;
+        break;
       }
-      if (this.grantCell(target, slot)) return true;
+      cells.bumpAge(cell);
     }
-    return false;
+    this.grantCell(target, slot);
+    return true;
   }
 
-  /** Moves this slot's unit to another thread's waiter: close our socket, free the slot, grant. */
-  private grantCell(cell: number, slot: number): boolean {
+  /**
+   * Moves this slot's unit to another thread's waiter. The socket is closed before the grant is
+   * visible, so the waiter's dial can never make the process exceed capacity. If the waiter left
+   * meanwhile, the unit goes to the next waiter (or is released) like any freed unit.
+   */
+  private grantCell(cell: number, slot: number): void {
     const core = this.core;
-    if (!core.waiters.grant(cell)) return false;
     this.closeConn(slot);
     this.freeSlot(slot);
+    const owner = core.waiters.grantOwner(cell);
+    if (owner === -2) {
+      this.passUnit();
+      return;
+    }
     core.stats.add(this.index, STAT.GRANTS);
-    core.threads.ring(core.waiters.threadOf(cell), REQUEST.GRANT);
-    return true;
+    core.threads.ring(owner, REQUEST.GRANT);
   }
 
   // ------------------------------------------------------------------------------------------
