@@ -24,36 +24,58 @@ export function makeHead(tag: number, index: number): bigint {
   return BigInt.asIntN(64, (BigInt(tag >>> 0) << 32n) | BigInt(index + 1));
 }
 
+/** Index of a head's low 32-bit word in an Int32Array over the same memory (platform byte order). */
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+/** One pop's worth of tag. Values past 2^63 wrap when stored into a BigInt64Array, as intended. */
+const TAG_ONE = 1n << 32n;
+/** Pre-made BigInts for small indices: BigInt(n) allocates, and the stack ops are the hot path. */
+const SMALL = Array.from({ length: 4098 }, (_, i) => BigInt(i));
+const big = (n: number): bigint => (n < SMALL.length ? SMALL[n] : BigInt(n));
+
 export class TreiberStacks {
   private readonly heads: BigInt64Array;
+  /** The same memory as `heads`, read 32 bits at a time to get a head's index without BigInt math. */
+  private readonly halves: Int32Array;
   private readonly next: Int32Array;
 
   constructor(heads: BigInt64Array, next: Int32Array) {
     this.heads = heads;
+    this.halves = new Int32Array(heads.buffer, heads.byteOffset, heads.length * 2);
     this.next = next;
   }
 
+  /*
+   * The index is read from the head's low word separately from the 64-bit load. That is sound: the
+   * CAS succeeds only if the head still equals the loaded value, and a head can never return to an
+   * earlier value (every pop raises the tag; a push changes the index to a slot that was not in the
+   * stack), so a successful CAS implies the low word read in between belonged to that same head.
+   */
+
   push(stack: number, index: number): void {
     const heads = this.heads;
+    const low = stack * 2 + LOW_WORD;
     for (;;) {
       const head = Atomics.load(heads, stack);
+      const top = Atomics.load(this.halves, low);
+      Atomics.store(this.next, index, top);
       // Keep the tag, replace the index.
-      Atomics.store(this.next, index, Number(head & LOW));
-      const updated = BigInt.asIntN(64, (head & ~LOW) | BigInt(index + 1));
-      if (Atomics.compareExchange(heads, stack, head, updated) === head) return;
+      if (Atomics.compareExchange(heads, stack, head, head + (big(index + 1) - big(top))) === head) return;
     }
   }
 
   /** Pops the top index, or returns EMPTY. The popped slot's link is cleared. */
   pop(stack: number): number {
     const heads = this.heads;
+    const low = stack * 2 + LOW_WORD;
     for (;;) {
       const head = Atomics.load(heads, stack);
-      const top = Number(head & LOW);
-      if (top === 0) return EMPTY;
+      const top = Atomics.load(this.halves, low);
+      if (top === 0) {
+        if (head === 0n || Number(head & LOW) === 0) return EMPTY;
+        continue;
+      }
       const nextTop = Atomics.load(this.next, top - 1);
-      const updated = BigInt.asIntN(64, (((head >> 32n) + 1n) << 32n) | BigInt(nextTop));
-      if (Atomics.compareExchange(heads, stack, head, updated) === head) {
+      if (Atomics.compareExchange(heads, stack, head, head + TAG_ONE + (big(nextTop) - big(top))) === head) {
         Atomics.store(this.next, top - 1, 0);
         return top - 1;
       }
@@ -66,12 +88,15 @@ export class TreiberStacks {
    */
   popAll(stack: number): number {
     const heads = this.heads;
+    const low = stack * 2 + LOW_WORD;
     for (;;) {
       const head = Atomics.load(heads, stack);
-      const top = Number(head & LOW);
-      if (top === 0) return EMPTY;
-      const updated = BigInt.asIntN(64, ((head >> 32n) + 1n) << 32n);
-      if (Atomics.compareExchange(heads, stack, head, updated) === head) return top - 1;
+      const top = Atomics.load(this.halves, low);
+      if (top === 0) {
+        if (Number(head & LOW) === 0) return EMPTY;
+        continue;
+      }
+      if (Atomics.compareExchange(heads, stack, head, head + TAG_ONE - big(top)) === head) return top - 1;
     }
   }
 
