@@ -1,0 +1,48 @@
+import type { BenchOptions } from './options.ts';
+
+/** One measured scenario. Keep fields JSON-friendly: results are written as they are. */
+export interface ScenarioResult {
+  /** Stable key (used as baseline reference and in the JSON). */
+  id: string;
+  /** Group that produced it (file under bench/scenarios/). */
+  group: string;
+  /** Human-readable name printed in the table. */
+  name: string;
+  /** What one op is ("CAS", "pair" = pop + push, ...). */
+  unit: string;
+  /** Threads running the scenario concurrently. */
+  threads: number;
+  /** Total ops per second over all threads. */
+  opsPerSec: number;
+  /** Ops per second of each thread (multi-thread scenarios). */
+  perThread?: number[];
+  /** Relative margin of error of opsPerSec, in % (tinybench scenarios). */
+  rme?: number;
+  /** Samples taken (tinybench) or threads' chunks (multi-thread). */
+  samples?: number;
+  /** Successful CAS instructions per op when uncontended (helps read the ratio). */
+  casPerOp: number;
+  /** id of the raw limit this scenario is compared with (absent for the limits themselves). */
+  baseline?: string;
+  /**
+   * Lowest share of a CPU any of its threads got while measuring (Linux only). Well under 1 means
+   * other load (or more threads than CPUs) disturbed the run.
+   */
+  cpuShare?: number;
+  /** Measured wall time (ms). */
+  durationMs: number;
+  notes?: string[];
+}
+
+export interface BenchContext {
+  options: BenchOptions;
+  log(line: string): void;
+}
+
+/** A file of bench/scenarios/ exports one or more of these; bench/main.ts runs them in order. */
+export interface ScenarioGroup {
+  /** Short key, also stored in each result's `group`. */
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<ScenarioResult[]>;
+}
