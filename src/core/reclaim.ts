@@ -54,9 +54,10 @@ export function reclaimThread(core: SharedCore, index: number, reaper: number): 
   }
   for (let slot = 0; slot < slots.size; slot++) {
     if (slots.owner(slot) !== index) continue;
-    const state = slots.state(slot);
-    if (state === SLOT_STATE.FREE) continue;
-    if (state === SLOT_STATE.IDLE && !slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.CLOSING)) continue;
+    let state = slots.state(slot);
+    // An evicting thread may have won this slot a moment ago: it is EVICTED then, and still ours.
+    if (state === SLOT_STATE.IDLE && !slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.CLOSING)) state = slots.state(slot);
+    if (state === SLOT_STATE.FREE || state === SLOT_STATE.IDLE) continue;
     if (state === SLOT_STATE.BORROWED) {
       core.counters.giveBack();
       out.borrowed++;
