@@ -28,9 +28,16 @@ export function makeHead(tag: number, index: number): bigint {
 const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 /** One pop's worth of tag. Values past 2^63 wrap when stored into a BigInt64Array, as intended. */
 const TAG_ONE = 1n << 32n;
-/** Pre-made BigInts for small indices: BigInt(n) allocates, and the stack ops are the hot path. */
-const SMALL = Array.from({ length: 4098 }, (_, i) => BigInt(i));
-const big = (n: number): bigint => (n < SMALL.length ? SMALL[n] : BigInt(n));
+/**
+ * Pre-made deltas, so a push or pop computes its new head with one BigInt addition: BigInt(n) and
+ * every BigInt operation allocate, and the stack ops are the pool's hot path. A push adds
+ * (new index − old index); a pop adds TAG_ONE + (next index − old index).
+ */
+const SPAN = 4096;
+const PUSH_DELTA = Array.from({ length: 2 * SPAN + 1 }, (_, i) => BigInt(i - SPAN));
+const POP_DELTA = Array.from({ length: 2 * SPAN + 1 }, (_, i) => TAG_ONE + BigInt(i - SPAN));
+const pushDelta = (d: number): bigint => (d >= -SPAN && d <= SPAN ? PUSH_DELTA[d + SPAN] : BigInt(d));
+const popDelta = (d: number): bigint => (d >= -SPAN && d <= SPAN ? POP_DELTA[d + SPAN] : TAG_ONE + BigInt(d));
 
 export class TreiberStacks {
   private readonly heads: BigInt64Array;
@@ -59,7 +66,7 @@ export class TreiberStacks {
       const top = Atomics.load(this.halves, low);
       Atomics.store(this.next, index, top);
       // Keep the tag, replace the index.
-      if (Atomics.compareExchange(heads, stack, head, head + (big(index + 1) - big(top))) === head) return;
+      if (Atomics.compareExchange(heads, stack, head, head + pushDelta(index + 1 - top)) === head) return;
     }
   }
 
@@ -75,7 +82,7 @@ export class TreiberStacks {
         continue;
       }
       const nextTop = Atomics.load(this.next, top - 1);
-      if (Atomics.compareExchange(heads, stack, head, head + TAG_ONE + (big(nextTop) - big(top))) === head) {
+      if (Atomics.compareExchange(heads, stack, head, head + popDelta(nextTop - top)) === head) {
         Atomics.store(this.next, top - 1, 0);
         return top - 1;
       }
@@ -96,7 +103,7 @@ export class TreiberStacks {
         if (Number(head & LOW) === 0) return EMPTY;
         continue;
       }
-      if (Atomics.compareExchange(heads, stack, head, head + TAG_ONE - big(top)) === head) return top - 1;
+      if (Atomics.compareExchange(heads, stack, head, head + popDelta(-top)) === head) return top - 1;
     }
   }
 
