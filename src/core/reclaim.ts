@@ -56,7 +56,9 @@ export function reclaimThread(core: SharedCore, index: number, reaper: number): 
     if (slots.owner(slot) !== index) continue;
     let state = slots.state(slot);
     // An evicting thread may have won this slot a moment ago: it is EVICTED then, and still ours.
-    if (state === SLOT_STATE.IDLE && !slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.CLOSING)) state = slots.state(slot);
+    if (state === SLOT_STATE.IDLE) {
+      state = slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.CLOSING) ? SLOT_STATE.CLOSING : slots.state(slot);
+    }
     if (state === SLOT_STATE.FREE || state === SLOT_STATE.IDLE) continue;
     if (state === SLOT_STATE.BORROWED) {
       core.counters.giveBack();

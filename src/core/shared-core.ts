@@ -65,9 +65,20 @@ export class SharedCore {
     return 2 + thread * STACKS_PER_THREAD + (bucket & STACK_MASK);
   }
 
-  /** Time in ns since the pool origin, as smartconnpool's monotonic timestamps. */
+  private lastTick = -1;
+  private lastTickNs = 0n;
+
+  /**
+   * Time in ns since the pool origin (smartconnpool's monotonic timestamps), at 100 µs resolution:
+   * the BigInt for the current tick is made once and reused, since every return stamps a time.
+   */
   nowNs(): bigint {
-    return BigInt(Math.round(this.memory.nowMs() * 1e6));
+    const tick = Math.floor(this.memory.nowMs() * 10);
+    if (tick !== this.lastTick) {
+      this.lastTick = tick;
+      this.lastTickNs = BigInt(tick) * 100_000n;
+    }
+    return this.lastTickNs;
   }
 }
 

@@ -127,38 +127,42 @@ export class ThreadAgent implements HandleOwner {
       return Promise.reject(new PoolOptionError('setting', setting, 'a Setting made by pool.setting() in this thread'));
     }
     if (options?.signal?.aborted) return Promise.reject(new PoolContextExpiredError());
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && !(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+      return Promise.reject(new PoolOptionError('timeoutMs', timeoutMs, 'a finite number ≥ 0 (0 = no deadline)'));
+    }
     const core = this.core;
     if (core.counters.capacity === 0 || this.detached) return Promise.reject(new PoolClosedError());
     const wanted = setting === null ? 0 : setting.id;
     core.stats.add(this.index, wanted === 0 ? STAT.GET : STAT.GET_SETTING);
     const first = this.popIdle(wanted === 0 ? this.cleanStack : core.settingStack(this.index, wanted));
-    if (first !== EMPTY && core.slots.setting(first) === wanted) return Promise.resolve(this.lend(first));
+    if (first !== EMPTY && core.slots.setting(first) === wanted) return Promise.resolve(this.lend(first, wanted));
     return this.getSlow(setting, wanted, first, options);
   }
 
   private async getSlow(setting: Setting | null, wanted: number, first: number, options?: GetOptions): Promise<PooledConnection> {
     const core = this.core;
-    const timeoutMs = options?.timeoutMs ?? this.config.getTimeoutMs;
-    if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw new PoolOptionError('timeoutMs', timeoutMs, 'a finite number ≥ 0 (0 = no deadline)');
-    const deadline = new Deadline(options?.signal, timeoutMs);
+    const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.config.getTimeoutMs);
     try {
       let slot = first;
       if (slot === EMPTY && wanted !== 0) slot = this.popIdle(this.cleanStack);
-      if (slot === EMPTY) slot = await this.getNew(deadline);
+      // Reserve synchronously and await only a real dial: a yield here would let a return in this
+      // thread push to a stack already checked, leaving the enqueued waiter beside an idle conn.
+      if (slot === EMPTY && core.counters.reserve()) slot = await this.getNew(deadline);
       if (slot === EMPTY) slot = this.popFromSettingStacks(wanted === 0 ? core.threads.freshStack(this.index) : wanted);
       if (slot === EMPTY) slot = await this.waitForConn(wanted, deadline);
       await this.fitSetting(slot, setting, deadline);
-      return this.lend(slot);
+      return this.lend(slot, core.slots.setting(slot));
     } finally {
       deadline.dispose();
     }
   }
 
   /** Hands a held slot to the caller. */
-  private lend(slot: number): PooledConnection {
+  private lend(slot: number, setting: number): PooledConnection {
     this.core.slots.setState(slot, SLOT_STATE.BORROWED);
     this.core.counters.borrow();
-    return new PooledConnection(this, slot, this.conns[slot]!, this.core.slots.setting(slot));
+    return new PooledConnection(this, slot, this.conns[slot]!, setting);
   }
 
   /** Pops one of this thread's idle connections from `stack`, taking ownership with borrow(). */
@@ -184,9 +188,8 @@ export class ThreadAgent implements HandleOwner {
     return EMPTY;
   }
 
-  /** Reserves a unit and dials with the caller's deadline; EMPTY when the pool is at capacity. */
+  /** Dials with the caller's deadline into a unit the caller has just reserved (getNew, §3.4 step 2). */
   private async getNew(deadline: Deadline): Promise<number> {
-    if (!this.core.counters.reserve()) return EMPTY;
     const slot = this.takeFreeSlot();
     try {
       await this.dialInto(slot, deadline.withLifetime(this.lifetime.signal), 0);
@@ -531,8 +534,9 @@ export class ThreadAgent implements HandleOwner {
       return;
     }
     core.counters.giveBack();
-    core.slots.setState(slot, SLOT_STATE.DIALING);
+    // The slot stays BORROWED until tryReturnConn puts it somewhere (a stack, a waiter, closed).
     if (conn.isClosed()) {
+      core.slots.setState(slot, SLOT_STATE.DIALING);
       this.conns[slot] = undefined;
       this.refill(slot);
       return;
@@ -609,17 +613,22 @@ export class ThreadAgent implements HandleOwner {
     if (updateIdleTime) core.slots.setTimeUsed(slot, core.nowNs());
     const setting = core.slots.setting(slot);
     const foreignWaiting = core.waiters.waiting - core.waiters.waitingOf(this.index);
-    if (this.waitlist.length > 0 && !(foreignWaiting > 0 && this.grantStarvedForeign(slot))) {
+    if (this.waitlist.length > 0) {
+      // A starved foreign waiter goes first; the grant closes and frees this slot, so stop here
+      // (falling through to grantForeign would free the slot and grant its unit a second time).
+      if (foreignWaiting > 0 && this.grantStarvedForeign(slot)) return true;
       const waiter = this.waitlist.take(setting, (dead) => this.evictDeadWaiter(dead));
       if (waiter) {
         if (foreignWaiting > 0) this.ageForeignWaiters(waiter.cell);
         this.endCell(waiter);
+        core.slots.setState(slot, SLOT_STATE.DIALING);
         waiter.serve(slot);
         return true;
       }
     }
     if (foreignWaiting > 0 && this.grantForeign(slot, setting)) return true;
-    if (counters.active - counters.borrowed > counters.idleAllowed) {
+    // With maxIdle 0 the idle limit is capacity, which the check above already enforces.
+    if (counters.maxIdle !== 0 && counters.active - counters.borrowed > counters.idleAllowed) {
       core.stats.add(this.index, STAT.IDLE_CLOSED);
       this.closeConn(slot);
       this.freeSlot(slot);
