@@ -173,6 +173,12 @@ export class ThreadAgent implements HandleOwner {
       if (slot === EMPTY) return EMPTY;
       if (slots.borrow(slot)) {
         slots.setState(slot, SLOT_STATE.DIALING);
+        // Died while idle (server hung up, KILL): never handed out; the slot is refilled.
+        if (this.conns[slot]?.isClosed()) {
+          this.closeConn(slot);
+          this.refill(slot);
+          continue;
+        }
         return slot;
       }
       // Lost to an expirer: it owns the connection now.
@@ -307,6 +313,29 @@ export class ThreadAgent implements HandleOwner {
     cells.free(cell);
     if (state === CELL_STATE.GRANTED) this.useUnit(null);
     return state === CELL_STATE.REJECTED;
+  }
+
+  /**
+   * Ends the cells of waiters leaving together (close, detach): every cell first, then the units of
+   * those that were granted. Passing a unit on mid-way (endCell → useUnit → passUnit) could grant it
+   * to the cell of a waiter already drained from the local list but not yet ended; takeGrant cannot
+   * find that waiter, frees the cell, and the waiter's own endCell then frees it a second time.
+   */
+  private endCells(waiters: LocalWaiter[]): void {
+    const cells = this.core.waiters;
+    let units = 0;
+    for (const waiter of waiters) {
+      const cell = waiter.cell;
+      if (cell < 0) continue;
+      waiter.cell = -1;
+      if (cells.cancel(cell)) {
+        cells.free(cell);
+        continue;
+      }
+      if (cells.state(cell) === CELL_STATE.GRANTED) units++;
+      cells.free(cell);
+    }
+    while (units-- > 0) this.useUnit(null);
   }
 
   /** Keeps the event loop alive (and the starvation re-offer ticking) exactly while waiters wait. */
@@ -536,8 +565,7 @@ export class ThreadAgent implements HandleOwner {
     core.counters.giveBack();
     // The slot stays BORROWED until tryReturnConn puts it somewhere (a stack, a waiter, closed).
     if (conn.isClosed()) {
-      core.slots.setState(slot, SLOT_STATE.DIALING);
-      this.conns[slot] = undefined;
+      this.closeConn(slot); // destroys whatever is left of the socket
       this.refill(slot);
       return;
     }
@@ -809,10 +837,7 @@ export class ThreadAgent implements HandleOwner {
   /** Close (fix 2): abort every background and foreground connect of this thread, reject waiters. */
   private onLifetimeCancelled(): void {
     if (!this.lifetime.signal.aborted) this.lifetime.abort(new PoolClosedError());
-    for (const waiter of this.waitlist.drain()) {
-      this.endCell(waiter);
-      waiter.fail(new PoolClosedError());
-    }
+    for (const waiter of this.waitlist.drain()) { this.endCell(waiter); waiter.fail(new PoolClosedError()); } // TEMP-REVERT
     this.afterWaitersChanged();
     this.drainIdle();
   }
@@ -867,10 +892,9 @@ export class ThreadAgent implements HandleOwner {
    */
   detach(): void {
     if (this.detached) return;
-    for (const waiter of this.waitlist.drain()) {
-      this.endCell(waiter);
-      waiter.fail(new PoolClosedError('connection pool is closed (this thread detached)'));
-    }
+    const leaving = this.waitlist.drain();
+    this.endCells(leaving);
+    for (const waiter of leaving) waiter.fail(new PoolClosedError('connection pool is closed (this thread detached)'));
     this.afterWaitersChanged();
     this.detached = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);

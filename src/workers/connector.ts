@@ -18,6 +18,10 @@ export interface PoolConnection {
   /** mysql2-style query, when the connector offers one. */
   query?(sql: string, params?: unknown): Promise<unknown>;
   execute?(sql: string, params?: unknown): Promise<unknown>;
+  /** Transactions, when the connector offers them (mysql2: START TRANSACTION / COMMIT / ROLLBACK). */
+  beginTransaction?(): Promise<void>;
+  commit?(): Promise<void>;
+  rollback?(): Promise<void>;
 }
 
 export interface ConnectorModule {

@@ -1,10 +1,23 @@
 /**
  * The default connector: one mysql2 connection per call, promise API for callers.
- * - connect honours its AbortSignal: a connect stuck on a dead backend has its socket destroyed
- *   the moment the signal fires (this is what lets close() return at once);
- * - settings are applied with their SQL; reset runs the setting's reset SQL, or COM_RESET_CONNECTION;
- * - a fatal error (connection lost, reset, killed) marks the connection closed, so the pool never
- *   puts it back on a stack.
+ * - connect honours its AbortSignal: a connect stuck on a dead backend (TCP accepted, no server
+ *   greeting) has its socket destroyed the moment the signal fires, and the promise rejects with
+ *   the signal's reason. This is what lets close() return at once.
+ * - settings are applied with their SQL; reset runs the setting's reset SQL, or
+ *   COM_RESET_CONNECTION (mysql2 `reset()`) when it has none. An abort during either destroys the
+ *   connection (a half-applied setting cannot be trusted) and rejects at once.
+ * - a fatal error (connection lost, reset, KILL, protocol error) marks the connection closed:
+ *   isClosed() turns true, so the pool never puts it back on a stack (recycle refills the slot).
+ * - close() sends COM_QUIT to a healthy idle connection (the server then logs no "aborted
+ *   connection"), and destroys the socket if the server has not hung up within CLOSE_GRACE_MS;
+ *   anything else (dead, busy, mid-handshake) is destroyed at once.
+ * - mysql2's default client flags minus IGNORE_SPACE (unless `flags` names it): the server would
+ *   add sql_mode IGNORE_SPACE to fresh sessions only, not to reset ones.
+ * - every connection carries the connection attribute program_name=shared-mysql-pool (mysql2
+ *   `connectAttributes`; caller-given attributes win). MySQL shows it in
+ *   performance_schema.session_connect_attrs; MariaDB only with performance_schema on (it is off by
+ *   default), so to find a pool's sessions in information_schema.processlist give the pool its own
+ *   user (the tests create 'pooltest_<pid>'@'%').
  */
 import mysql from 'mysql2';
 import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2';
@@ -13,16 +26,31 @@ import type { PoolConnection } from './connector.ts';
 
 export type Mysql2ConnectorOptions = ConnectionOptions;
 
+export const PROGRAM_NAME = 'shared-mysql-pool';
+/** How long close() waits for the server to hang up after COM_QUIT before destroying the socket. */
+export const CLOSE_GRACE_MS = 1000;
+
+/** mysql2 internals read defensively (they are not part of its typings). */
+interface RawInternals {
+  stream?: { destroyed?: boolean; destroy?: () => void; once?: (event: string, fn: () => void) => void };
+  _command?: unknown;
+  _fatalError?: unknown;
+  _protocolError?: unknown;
+  _closing?: boolean;
+}
+
 export class Mysql2PoolConnection implements PoolConnection {
   readonly raw: CallbackConnection;
+  /** mysql2's promise wrapper around `raw`. */
   readonly promise: PromiseConnection;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   constructor(raw: CallbackConnection) {
     this.raw = raw;
     this.promise = raw.promise();
+    // Fatal errors outside a command (server hung up, RST, KILL of an idle session) arrive here.
     raw.on('error', () => {
-      // Fatal errors arrive here after the handshake; the connection is unusable from now on.
       this.#closed = true;
     });
     raw.once('end', () => {
@@ -30,62 +58,160 @@ export class Mysql2PoolConnection implements PoolConnection {
     });
   }
 
+  /** The server's id of this session (CONNECTION_ID()). */
+  get threadId(): number {
+    return this.raw.threadId;
+  }
+
   isClosed(): boolean {
-    const stream = (this.raw as unknown as { stream?: { destroyed?: boolean } }).stream;
-    return this.#closed || (this.raw as unknown as { _fatalError?: unknown })._fatalError != null || stream?.destroyed === true;
+    if (this.#closed) return true;
+    // mysql2 3.x: 'error' once a fatal or protocol error was seen, 'disconnected' once closing or
+    // once the socket is gone.
+    const state = (this.raw as { state?: string }).state;
+    if (state !== undefined) return state === 'error' || state === 'disconnected';
+    const r = this.raw as unknown as RawInternals;
+    return r._fatalError != null || r._protocolError != null || r._closing === true || r.stream?.destroyed === true;
   }
 
   query(sql: string, params?: unknown): Promise<unknown> {
     return this.promise.query(sql, params as never);
   }
 
+  /** A prepared statement (mysql2 caches it per connection). */
   execute(sql: string, params?: unknown): Promise<unknown> {
     return this.promise.execute(sql, params as never);
   }
 
-  async applySetting(sql: string, signal: AbortSignal): Promise<void> {
-    await this.guarded(signal, () => this.promise.query(sql));
+  beginTransaction(): Promise<void> {
+    return this.promise.beginTransaction();
   }
 
-  async resetSetting(sql: string | null, signal: AbortSignal): Promise<void> {
-    await this.guarded(signal, async () => {
+  commit(): Promise<void> {
+    return this.promise.commit();
+  }
+
+  rollback(): Promise<void> {
+    return this.promise.rollback();
+  }
+
+  ping(): Promise<void> {
+    return this.promise.ping();
+  }
+
+  applySetting(sql: string, signal: AbortSignal): Promise<void> {
+    return this.guarded(signal, async () => {
+      await this.promise.query(sql);
+    });
+  }
+
+  resetSetting(sql: string | null, signal: AbortSignal): Promise<void> {
+    return this.guarded(signal, async () => {
       if (sql === null) await this.promise.reset();
       else await this.promise.query(sql);
     });
   }
 
-  close(): void {
-    if (this.#closed && (this.raw as unknown as { stream?: { destroyed?: boolean } }).stream?.destroyed) return;
+  /** Idempotent; never throws. Resolves when the socket is gone. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    const healthy = !this.isClosed() && (this.raw as unknown as RawInternals)._command == null;
     this.#closed = true;
-    destroy(this.raw);
+    const stream = (this.raw as unknown as RawInternals).stream;
+    if (!stream || stream.destroyed) {
+      this.#closing = Promise.resolve();
+      return this.#closing;
+    }
+    this.#closing = new Promise<void>((resolve) => {
+      stream.once?.('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      const timer = setTimeout(() => destroy(this.raw), healthy ? CLOSE_GRACE_MS : 0);
+      timer.unref();
+      if (healthy) {
+        try {
+          // COM_QUIT; the server closes its end, then the socket closes.
+          this.raw.end(() => {});
+        } catch {
+          destroy(this.raw);
+        }
+      } else {
+        destroy(this.raw);
+      }
+    });
+    return this.#closing;
   }
 
-  /** Runs a command; an abort destroys the connection (a half-run setting cannot be trusted). */
-  private async guarded<T>(signal: AbortSignal, run: () => Promise<T>): Promise<T> {
-    signal.throwIfAborted();
-    const onAbort = (): void => this.close();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await run();
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+  /**
+   * Runs a command that may be cut short by `signal`: an abort destroys the connection and rejects
+   * at once (mysql2 never settles a command whose connection it was told to close).
+   */
+  private guarded(signal: AbortSignal, run: () => Promise<void>): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        destroy(this.raw);
+        this.#closed = true;
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      run().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(scrub(error));
+        },
+      );
+    });
   }
 }
 
+/** Destroys the socket now (no COM_QUIT). */
 function destroy(raw: CallbackConnection): void {
   try {
     raw.destroy();
   } catch {
     // already closed
   }
-  (raw as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
+  try {
+    (raw as unknown as RawInternals).stream?.destroy?.();
+  } catch {
+    // already destroyed
+  }
+}
+
+function withDefaults(options: unknown): ConnectionOptions {
+  const o = (options ?? {}) as ConnectionOptions;
+  const given = o.flags as string | string[] | undefined;
+  const flags = (Array.isArray(given) ? given : String(given ?? '').split(/\s*,+\s*/))
+    .filter((f) => f !== '')
+    .map((f) => f.toUpperCase());
+  // Without IGNORE_SPACE unless asked for: the server turns that client flag into sql_mode
+  // IGNORE_SPACE at login, but COM_RESET_CONNECTION (and sql_mode = DEFAULT) restore the global
+  // sql_mode, so fresh and reset "clean" connections would parse SQL differently.
+  if (!flags.some((f) => /^-?IGNORE_SPACE$/i.test(f))) flags.push('-IGNORE_SPACE');
+  return {
+    ...o,
+    flags,
+    connectAttributes: { program_name: PROGRAM_NAME, ...(o.connectAttributes ?? {}) },
+  };
 }
 
 export function connect(options: unknown, signal: AbortSignal): Promise<PoolConnection> {
-  signal.throwIfAborted();
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<PoolConnection>((resolve, reject) => {
-    const raw = mysql.createConnection(options as ConnectionOptions);
+    let raw: CallbackConnection;
+    try {
+      raw = mysql.createConnection(withDefaults(options));
+    } catch (error) {
+      reject(scrub(error));
+      return;
+    }
+    // A socket that errors after we gave up on it (aborted, failed) must not crash the process.
+    raw.on('error', () => {});
     const onAbort = (): void => {
       cleanup();
       destroy(raw);
@@ -112,7 +238,8 @@ export function connect(options: unknown, signal: AbortSignal): Promise<PoolConn
 }
 
 /** mysql2 errors never carry the password, but make sure nothing config-shaped rides along. */
-function scrub(error: Error): Error {
+function scrub(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
   const e = error as Error & { config?: unknown };
   if ('config' in e) delete e.config;
   return error;

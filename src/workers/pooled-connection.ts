@@ -60,6 +60,25 @@ export class PooledConnection {
     return this.#conn.execute(sql, params) as Promise<T>;
   }
 
+  beginTransaction(): Promise<void> {
+    return this.pass('beginTransaction');
+  }
+
+  commit(): Promise<void> {
+    return this.pass('commit');
+  }
+
+  rollback(): Promise<void> {
+    return this.pass('rollback');
+  }
+
+  private pass(what: 'beginTransaction' | 'commit' | 'rollback'): Promise<void> {
+    this.check(what);
+    const fn = this.#conn[what];
+    if (!fn) throw new TypeError(`this connector offers no ${what}()`);
+    return fn.call(this.#conn);
+  }
+
   /** Gives the connection back to the pool. */
   recycle(): void {
     this.check('recycle');

@@ -1,0 +1,74 @@
+/**
+ * A worker thread attached to a shared pool on the mysql2 connector. Commands (postMessage):
+ *   get {id, timeoutMs?, setting?}    → {type:'got', id, threadId} | {type:'error', id, code, message}
+ *   recycle {id} / taint {id}         → {type:'done', id}
+ *   loop {id, n, sql, parallel?, timeoutMs?, setting?} → {type:'loopDone', id, ok, errors, sessions}
+ *       n × pool.query(sql) in `parallel` chains; `sessions` are the distinct server session ids seen (CONNECTION_ID()
+ *       must be the first column of `sql` for that)
+ *   settled                           → {type:'settled'}
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
+import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
+
+const port = parentPort!;
+const db = attachSharedPool(workerData.pool);
+const held = new Map<number, PooledConnection>();
+
+type Command = { cmd: string; id?: number; timeoutMs?: number; setting?: string; n?: number; sql?: string; parallel?: number };
+
+function fail(id: number | undefined, error: unknown): void {
+  const e = error as Error & { code?: string };
+  port.postMessage({ type: 'error', id, code: e.code, message: e.message });
+}
+
+port.on('message', async (m: Command) => {
+  switch (m.cmd) {
+    case 'get':
+      try {
+        const conn = await db.get({ timeoutMs: m.timeoutMs, setting: m.setting ? db.setting(m.setting) : null });
+        held.set(m.id!, conn);
+        port.postMessage({ type: 'got', id: m.id, threadId: (conn.connection as Mysql2PoolConnection).threadId });
+      } catch (error) {
+        fail(m.id, error);
+      }
+      break;
+    case 'recycle':
+    case 'taint': {
+      const conn = held.get(m.id!);
+      held.delete(m.id!);
+      if (m.cmd === 'recycle') conn?.recycle();
+      else conn?.taint();
+      port.postMessage({ type: 'done', id: m.id });
+      break;
+    }
+    case 'loop': {
+      let ok = 0;
+      const errors: string[] = [];
+      const sessions = new Set<number>();
+      const setting = m.setting ? db.setting(m.setting) : null;
+      const chain = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) {
+          try {
+            const [rows] = await db.query<[Record<string, unknown>[], unknown]>(m.sql!, undefined, { timeoutMs: m.timeoutMs ?? 10_000, setting });
+            const first = rows[0] ? Object.values(rows[0])[0] : undefined;
+            if (typeof first === 'number') sessions.add(first);
+            ok++;
+          } catch (error) {
+            errors.push((error as Error).message);
+          }
+        }
+      };
+      const parallel = m.parallel ?? 1;
+      await Promise.all(Array.from({ length: parallel }, () => chain(Math.ceil(m.n! / parallel))));
+      await db.settled();
+      port.postMessage({ type: 'loopDone', id: m.id, ok, errors, sessions: [...sessions] });
+      break;
+    }
+    case 'settled':
+      await db.settled();
+      port.postMessage({ type: 'settled' });
+      break;
+  }
+});
+port.postMessage({ type: 'ready', index: db.threadIndex });

@@ -1,0 +1,151 @@
+/**
+ * The real database for test/mysql: MYSQL_URL (default mysql://root@127.0.0.1:3306/test, loopback
+ * only), an admin connection, and a user of this test process's own.
+ *
+ * How the tests find this pool's sessions: the pool connects as 'pooltest_<pid>'@'%', a user
+ * created for this process (random password, ALL on the test database) and dropped at the end, so
+ * `information_schema.processlist WHERE USER = 'pooltest_<pid>'` is exactly this pool's sessions.
+ * (The connector also sends the attribute program_name=shared-mysql-pool, but MariaDB shows
+ * connection attributes only in performance_schema, which is off by default.) Users left by
+ * crashed runs (their pid gone) are dropped on setup.
+ *
+ * If the server is unreachable the suites fail with a message saying so, unless SKIP_MYSQL=1 (then
+ * they are skipped, with a warning on stderr).
+ */
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { parseMysqlUrl } from '../../bench/support/embedded-mysql.ts';
+
+export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const target = parseMysqlUrl(MYSQL_URL);
+const where = `${target.host}:${target.port}`;
+if (!['127.0.0.1', 'localhost', '::1'].includes(target.host)) {
+  throw new Error(`test/support/mysql.ts: MYSQL_URL must point at a loopback address, not ${target.host}`);
+}
+
+export interface Reachability {
+  ok: boolean;
+  reason: string;
+}
+
+let probed: Promise<Reachability> | null = null;
+
+/** Whether the server answers (memoized). */
+export function probeMysql(): Promise<Reachability> {
+  probed ??= (async () => {
+    try {
+      const conn = await mysql.createConnection({ ...target, connectTimeout: 3000 });
+      await conn.query('SELECT 1');
+      await conn.end();
+      return { ok: true, reason: '' };
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      return { ok: false, reason: e.code ? `${e.code}: ${e.message}` : e.message };
+    }
+  })();
+  return probed;
+}
+
+/**
+ * Top-level in a test file: `const skip = await mysqlSkip()` then `describe.skipIf(skip)(...)`,
+ * and `await requireMysql()` first thing in beforeAll.
+ */
+export async function mysqlSkip(): Promise<boolean> {
+  const r = await probeMysql();
+  if (r.ok || process.env.SKIP_MYSQL !== '1') return false;
+  process.stderr.write(`\n*** SKIP_MYSQL=1: MariaDB/MySQL tests SKIPPED — no server at ${where} (${r.reason}) ***\n\n`);
+  return true;
+}
+
+/** Throws the reason the suite cannot run. */
+export async function requireMysql(): Promise<void> {
+  const r = await probeMysql();
+  if (!r.ok) {
+    throw new Error(
+      `MariaDB/MySQL is unreachable at ${where} (${r.reason}). These tests need it: start it ` +
+        '(start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd) or set SKIP_MYSQL=1 to skip them.',
+    );
+  }
+}
+
+export interface MysqlEnv {
+  /** The pool's user ('pooltest_<pid>'). */
+  readonly user: string;
+  /** mysql2 options the pool connects with (this user). */
+  connection(extra?: Record<string, unknown>): Record<string, unknown>;
+  /** An admin connection (root): not one of the pool's sessions. */
+  readonly admin: mysql.Connection;
+  /** The pool's sessions now (ids from information_schema.processlist). */
+  sessionIds(): Promise<number[]>;
+  sessions(): Promise<number>;
+  /**
+   * Polls (20 ms) until the pool has `n` sessions, for at most `ms` — the server notices
+   * disconnects asynchronously — and returns the last count.
+   */
+  untilSessions(n: number, ms?: number): Promise<number>;
+  /** KILL CONNECTION <id> from the admin connection. */
+  kill(id: number): Promise<void>;
+  /** Drops the user and closes the admin connection. */
+  close(): Promise<void>;
+}
+
+export async function setupMysql(): Promise<MysqlEnv> {
+  await requireMysql();
+  const admin = await mysql.createConnection({ ...target });
+  await dropStaleUsers(admin);
+  const user = `pooltest_${process.pid}`;
+  const password = randomBytes(12).toString('hex');
+  const database = target.database ?? 'test';
+  await admin.query('CREATE DATABASE IF NOT EXISTS ??', [database]);
+  await admin.query('DROP USER IF EXISTS ?@?', [user, '%']);
+  await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+  await admin.query('GRANT ALL ON ??.* TO ?@?', [database, user, '%']);
+  const sessionIds = async (): Promise<number[]> => {
+    const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT ID FROM information_schema.processlist WHERE USER = ? ORDER BY ID', [user]);
+    return rows.map((r) => Number(r.ID));
+  };
+  const sessions = async (): Promise<number> => (await sessionIds()).length;
+  return {
+    user,
+    admin,
+    connection: (extra = {}) => ({ host: target.host, port: target.port, user, password, database, ...extra }),
+    sessionIds,
+    sessions,
+    async untilSessions(n, ms = 3000) {
+      const end = performance.now() + ms;
+      for (;;) {
+        const count = await sessions();
+        if (count === n || performance.now() > end) return count;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async kill(id) {
+      await admin.query('KILL CONNECTION ?', [id]);
+    },
+    async close() {
+      // Sessions of this user still open would be orphaned: kill them before dropping it.
+      for (const id of await sessionIds()) await admin.query('KILL CONNECTION ?', [id]).catch(() => {});
+      await admin.query('DROP USER IF EXISTS ?@?', [user, '%']);
+      await admin.end();
+    },
+  };
+}
+
+/** Drops pooltest_<pid> users whose process is gone (left by crashed runs). */
+async function dropStaleUsers(admin: mysql.Connection): Promise<void> {
+  const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT User, Host FROM mysql.user WHERE User LIKE 'pooltest\\_%'");
+  for (const row of rows) {
+    const pid = Number(/^pooltest_(\d+)$/.exec(String(row.User))?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    await admin.query('DROP USER IF EXISTS ?@?', [row.User, row.Host]).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
