@@ -2,17 +2,18 @@
  * A CPU-parallel service: piscina workers do CPU work and query MySQL through ONE pool shared by
  * the whole process (capacity 4 for 4 workers), instead of a mysql2 pool per worker.
  *
- *   node --import tsx examples/piscina/main.ts          (MYSQL_URL=mysql://user@host:port/db to choose a server)
+ *   npm run example        (MYSQL_URL=mysql://user@host:port/db to choose a server; without one an
+ *                           in-process MySQL-protocol server answers)
  */
 import { Piscina } from 'piscina';
+import { resolveMysqlTarget } from '../../bench/support/embedded-mysql.ts';
 import { createSharedPool } from '../../src/index.ts';
 
-const url = new URL(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test');
+// MYSQL_URL, else 127.0.0.1:3306 if it answers, else an in-process MySQL-protocol server (said on stderr).
+const target = await resolveMysqlTarget();
+console.log(`server: ${target.description}`);
 const pool = await createSharedPool({
-  connection: {
-    host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password), database: url.pathname.slice(1) || undefined,
-  },
+  connection: target.options,
   capacity: 4,
   idleTimeoutMs: 30_000,
   maxLifetimeMs: 300_000,
@@ -37,3 +38,4 @@ console.log(`400 tasks in ${seconds.toFixed(2)} s across ${byThread.size} worker
 console.log('pool stats:', pool.stats());
 await piscina.destroy();
 await pool.close();
+await target.close();
