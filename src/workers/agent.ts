@@ -386,8 +386,9 @@ export class ThreadAgent implements HandleOwner {
         if (slot === EMPTY) continue;
         // The state CAS decides ownership: it fails only if the host is reclaiming a dead owner,
         // which then owns the slot (so it must not go back on the stack).
-        if (!core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) continue;
+        // Time first, then state: once EVICTED, the owner may free and reuse the slot at any moment.
         core.slots.claimForEviction(slot);
+        if (!core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) continue;
         core.stats.add(this.index, STAT.EVICTIONS);
         core.threads.ring(owner, REQUEST.EVICT);
         return true;
@@ -837,7 +838,9 @@ export class ThreadAgent implements HandleOwner {
   /** Close (fix 2): abort every background and foreground connect of this thread, reject waiters. */
   private onLifetimeCancelled(): void {
     if (!this.lifetime.signal.aborted) this.lifetime.abort(new PoolClosedError());
-    for (const waiter of this.waitlist.drain()) { this.endCell(waiter); waiter.fail(new PoolClosedError()); } // TEMP-REVERT
+    const leaving = this.waitlist.drain();
+    this.endCells(leaving);
+    for (const waiter of leaving) waiter.fail(new PoolClosedError());
     this.afterWaitersChanged();
     this.drainIdle();
   }
