@@ -100,6 +100,11 @@ export class SharedPool {
     return this.#client.execute<T>(sql, params, options);
   }
 
+  /** Borrows a connection for `work`; recycled afterwards, or tainted after a fatal error. */
+  withConnection<T>(options: GetOptions | undefined, work: (conn: PooledConnection) => Promise<T>): Promise<T> {
+    return this.#client.withConnection(options, work);
+  }
+
   stats(): PoolStats {
     return snapshotStats(this.core);
   }

@@ -197,6 +197,15 @@ export class ThreadAgent implements HandleOwner {
   /** Dials with the caller's deadline into a unit the caller has just reserved (getNew, §3.4 step 2). */
   private async getNew(deadline: Deadline): Promise<number> {
     const slot = this.takeFreeSlot();
+    await this.dialForCaller(slot, deadline);
+    return slot;
+  }
+
+  /**
+   * A foreground dial into a held slot, bare, with the caller's deadline (getNew, and the reopen
+   * after a failed reset). On failure the slot and its unit are given up and the error mapped.
+   */
+  private async dialForCaller(slot: number, deadline: Deadline): Promise<void> {
     try {
       await this.dialInto(slot, deadline.withLifetime(this.lifetime.signal), 0);
     } catch (error) {
@@ -204,7 +213,6 @@ export class ThreadAgent implements HandleOwner {
       this.passUnit();
       throw deadline.translate(error, this.lifetime.signal);
     }
-    return slot;
   }
 
   /** Resets or applies so the connection in `slot` carries exactly `setting` (§3.4 step 6, §3.6 step 6). */
@@ -222,13 +230,7 @@ export class ThreadAgent implements HandleOwner {
       } catch {
         // A failed reset: close and reopen bare in place, with the caller's deadline (fix 4).
         this.closeConn(slot);
-        try {
-          await this.dialInto(slot, deadline.withLifetime(this.lifetime.signal), 0);
-        } catch (error) {
-          this.freeSlot(slot);
-          this.passUnit();
-          throw deadline.translate(error, this.lifetime.signal);
-        }
+        await this.dialForCaller(slot, deadline);
       }
     }
     if (setting !== null) {

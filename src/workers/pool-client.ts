@@ -31,27 +31,24 @@ export class SharedPoolClient {
   }
 
   /** get + query + recycle. A connection that failed fatally is tainted instead of recycled. */
-  async query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
-    const conn = await this.#agent.get(options);
-    try {
-      const result = await conn.query<T>(sql, params);
-      conn.recycle();
-      return result;
-    } catch (error) {
-      if (conn.live) {
-        if (isFatal(error) || conn.connection.isClosed()) conn.taint();
-        else conn.recycle();
-      }
-      throw error;
-    }
+  query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+    return this.withConnection(options, (conn) => conn.query<T>(sql, params));
   }
 
   /** get + execute (prepared statement) + recycle. */
-  async execute<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+  execute<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+    return this.withConnection(options, (conn) => conn.execute<T>(sql, params));
+  }
+
+  /**
+   * Borrows a connection for `work` and gives it back afterwards: recycled on success or on an
+   * ordinary error, tainted when the error was fatal or left the connection closed.
+   */
+  async withConnection<T>(options: GetOptions | undefined, work: (conn: PooledConnection) => Promise<T>): Promise<T> {
     const conn = await this.#agent.get(options);
     try {
-      const result = await conn.execute<T>(sql, params);
-      conn.recycle();
+      const result = await work(conn);
+      if (conn.live) conn.recycle();
       return result;
     } catch (error) {
       if (conn.live) {
