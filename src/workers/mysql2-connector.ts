@@ -8,9 +8,8 @@
  *   connection (a half-applied setting cannot be trusted) and rejects at once.
  * - a fatal error (connection lost, reset, KILL, protocol error) marks the connection closed:
  *   isClosed() turns true, so the pool never puts it back on a stack (recycle refills the slot).
- * - close() sends COM_QUIT to a healthy idle connection (the server then logs no "aborted
- *   connection"), and destroys the socket if the server has not hung up within CLOSE_GRACE_MS;
- *   anything else (dead, busy, mid-handshake) is destroyed at once.
+ * - close() writes COM_QUIT on a healthy idle connection (the server then logs no "aborted
+ *   connection") and destroys the socket at once, so a freed unit never coexists with its socket.
  * - mysql2's default client flags minus IGNORE_SPACE (unless `flags` names it): the server would
  *   add sql_mode IGNORE_SPACE to fresh sessions only, not to reset ones.
  * - every connection carries the connection attribute program_name=shared-mysql-pool (mysql2
@@ -27,8 +26,6 @@ import type { PoolConnection } from './connector.ts';
 export type Mysql2ConnectorOptions = ConnectionOptions;
 
 export const PROGRAM_NAME = 'shared-mysql-pool';
-/** How long close() waits for the server to hang up after COM_QUIT before destroying the socket. */
-export const CLOSE_GRACE_MS = 1000;
 
 /** mysql2 internals read defensively (they are not part of its typings). */
 interface RawInternals {
@@ -117,30 +114,22 @@ export class Mysql2PoolConnection implements PoolConnection {
     const healthy = !this.isClosed() && (this.raw as unknown as RawInternals)._command == null;
     this.#closed = true;
     const stream = (this.raw as unknown as RawInternals).stream;
-    if (!stream || stream.destroyed) {
-      this.#closing = Promise.resolve();
-      return this.#closing;
-    }
-    this.#closing = new Promise<void>((resolve) => {
-      stream.once?.('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      const timer = setTimeout(() => destroy(this.raw), healthy ? CLOSE_GRACE_MS : 0);
-      timer.unref();
-      if (healthy) {
-        try {
-          // COM_QUIT; the server closes its end, then the socket closes.
-          this.raw.end(() => {});
-        } catch {
-          destroy(this.raw);
-        }
-      } else {
-        destroy(this.raw);
+    if (stream && !stream.destroyed && healthy) {
+      try {
+        // COM_QUIT is written to the socket synchronously, so the server sees a clean goodbye
+        // (no "aborted connection"); the kernel still delivers it after the descriptor closes.
+        this.raw.end(() => {});
+      } catch {
+        // fall through to destroy
       }
-    });
+    }
+    // The socket is destroyed at once: a unit is released only after its socket is closed, and a
+    // graceful wait here would let the process briefly hold more sockets than its capacity.
+    destroy(this.raw);
+    this.#closing = Promise.resolve();
     return this.#closing;
   }
+
 
   /**
    * Runs a command that may be cut short by `signal`: an abort destroys the connection and rejects
