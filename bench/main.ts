@@ -1,17 +1,25 @@
 /**
  * npm run bench [-- --quick]
  *
- * Runs every scenario group in order, prints a table, and writes bench/results/<arch>.{json,md}.
+ * Runs every scenario group in order, prints a line per result as it is measured, then one table,
+ * and writes bench/results/<arch>[.quick].{json,md,svg}.
  * To add scenarios: write a ScenarioGroup in bench/scenarios/ and append it to GROUPS. A result
- * whose `baseline` names another result's id gets a ratio column against it.
+ * whose `baseline` or `anchors` name other results' ids gets a ratio against each of them.
  */
 import { parseOptions } from './lib/options.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from './lib/types.ts';
-import { disturbed, environment, formatOps, formatTable, withRatios, writeResults } from './report.ts';
+import { writeChart } from './chart.ts';
+import { disturbed, environment, formatOps, formatTable, formatValue, withRatios, writeResults } from './report.ts';
+import { checkout } from './scenarios/checkout.ts';
+import { contention } from './scenarios/contention.ts';
+import { handoff } from './scenarios/handoff.ts';
 import { rawCas } from './scenarios/raw-cas.ts';
 import { stackSingle, stackThreads } from './scenarios/stack.ts';
+import { queries } from './scenarios/queries.ts';
+import { close } from './scenarios/close.ts';
+import { settings } from './scenarios/settings.ts';
 
-const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads];
+const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queries, close, settings];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -19,26 +27,38 @@ async function main(): Promise<void> {
   console.log(`arch ${env.arch} | node ${env.node} | CPUs ${env.cpus} (${env.cpuModel}) | load ${env.loadAvg[0].toFixed(2)} | mode ${options.mode}`);
   if (env.cpus < 2) console.log('note: fewer than 2 CPUs available, thread scenarios will time-slice rather than run in parallel');
 
-  const ctx: BenchContext = { options, log: (line) => console.log(`  ${line}`) };
+  const printed = new Set<string>();
+  const log = (line: string): void => console.log(`  ${line}`);
+  const resultLine = (r: ScenarioResult): string => {
+    const per = r.perThread ? `  (per thread ${r.perThread.map(formatOps).join(' / ')})` : '';
+    const cpu = r.cpuShare !== undefined ? `  [CPU ${Math.round(r.cpuShare * 100)}%]` : '';
+    return `${r.name}: ${formatValue(r)}${per}${cpu}`;
+  };
+  const ctx: BenchContext = {
+    options,
+    log,
+    progress(r) {
+      printed.add(r.id);
+      log(resultLine(r));
+    },
+  };
   const results: ScenarioResult[] = [];
   const started = performance.now();
   for (const group of GROUPS) {
     console.log(`\n${group.title}`);
     const t0 = performance.now();
     const out = await group.run(ctx);
-    for (const r of out) {
-      const per = r.perThread ? `  (per thread ${r.perThread.map(formatOps).join(' / ')})` : '';
-      const cpu = r.cpuShare !== undefined ? `  [CPU ${Math.round(r.cpuShare * 100)}%]` : '';
-      ctx.log(`${r.name}: ${formatOps(r.opsPerSec)} ${r.unit}/s${per}${cpu}`);
-    }
+    for (const r of out) if (!printed.has(r.id)) ctx.progress(r);
     ctx.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     results.push(...out);
   }
 
   const rows = withRatios(results);
-  console.log(`\n${formatTable(rows)}\n`);
+  console.log(`\n${formatTable(rows, env, options)}\n`);
   for (const warning of disturbed(rows)) console.log(`warning: ${warning}`);
-  const files = await writeResults(new URL('./results/', import.meta.url), rows, env, options);
+  const dir = new URL('./results/', import.meta.url);
+  const files = await writeResults(dir, rows, env, options);
+  files.push(await writeChart(dir, rows, env, options));
   console.log(`wrote ${files.join(', ')}`);
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

@@ -47,7 +47,7 @@ export type WorkerReply<R> = { ok: true; result: R } | { ok: false; error: strin
 const BOOTSTRAP = new URL('../worker-bootstrap.mjs', import.meta.url);
 
 /** Drops `--import tsx` from the inherited flags: the bootstrap registers tsx itself. */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
