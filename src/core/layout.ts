@@ -23,7 +23,7 @@
 import { LayoutMismatchError, PoolLimitError, PoolOptionError } from './errors.ts';
 
 export const MAGIC = 0x53_4d_43_50; // "SMCP"
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /** Header words (Int32 indices). */
 export const H = {
@@ -65,6 +65,8 @@ export const H = {
   HOST_BELL: 20,
   /** Idle timeout in ms, shared so setIdleTimeout reaches every thread. */
   IDLE_TIMEOUT_MS: 21,
+  /** Highest waiter cell ever used + 1: cells are taken lowest-first, so scans stop here. */
+  WAITER_HIGH: 22,
 } as const;
 export const HEADER_WORDS = 64;
 /** Byte offset of the Float64 time origin inside the header. */
@@ -83,7 +85,7 @@ export const S = { STATE: 0, OWNER: 1, GEN: 2, SETTING: 3, FLAGS: 4, AUX: 5 } as
 export const SLOT_WORDS = 6;
 
 /** Thread registry words. */
-export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SPARE: 7 } as const;
+export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7 } as const;
 export const THREAD_WORDS = 8;
 
 /** Waiter cell words. */

@@ -26,7 +26,7 @@ export class SharedCore {
   constructor(memory: SharedPoolMemory) {
     this.memory = memory;
     this.stacks = new TreiberStacks(memory.heads, memory.next);
-    this.slots = new SlotTable(memory.slots, memory.timeUsed, memory.timeCreated);
+    this.slots = new SlotTable(memory.slots, memory.timeUsed, memory.timeCreated, memory.threads);
     this.counters = new CapacityCounters(memory.header);
     this.threads = new ThreadRegistry(memory.threads, memory.header);
     this.waiters = new WaiterCells(memory.waiters, memory.header, memory.threads);

@@ -9,7 +9,7 @@
  * timeUsed doubles as an ownership token (smartconnpool's trick): taking an idle connection CASes
  * it from a time to BUSY, expiring or evicting CASes it to EXPIRED; of two racers exactly one wins.
  */
-import { S, SLOT_WORDS } from './layout.ts';
+import { S, SLOT_WORDS, T, THREAD_WORDS } from './layout.ts';
 
 export const SLOT_STATE = {
   /** On the free stack. */
@@ -36,12 +36,15 @@ export class SlotTable {
   private readonly slots: Int32Array;
   private readonly timeUsed: BigInt64Array;
   private readonly timeCreated: BigInt64Array;
+  /** Thread registry words: each thread's count of slots held is kept there (T.SLOTS). */
+  private readonly threads: Int32Array | null;
   readonly size: number;
 
-  constructor(slots: Int32Array, timeUsed: BigInt64Array, timeCreated: BigInt64Array) {
+  constructor(slots: Int32Array, timeUsed: BigInt64Array, timeCreated: BigInt64Array, threads: Int32Array | null = null) {
     this.slots = slots;
     this.timeUsed = timeUsed;
     this.timeCreated = timeCreated;
+    this.threads = threads;
     this.size = timeUsed.length;
   }
 
@@ -73,6 +76,7 @@ export class SlotTable {
     const base = slot * SLOT_WORDS;
     Atomics.store(this.slots, base + S.OWNER, owner);
     Atomics.store(this.slots, base + S.SETTING, 0);
+    if (this.threads && owner >= 0) Atomics.add(this.threads, owner * THREAD_WORDS + T.SLOTS, 1);
     Atomics.store(this.slots, base + S.STATE, SLOT_STATE.DIALING);
     return Atomics.add(this.slots, base + S.GEN, 1) + 1;
   }
@@ -80,7 +84,8 @@ export class SlotTable {
   /** Marks a slot FREE before it goes back on the free stack. */
   release(slot: number): void {
     const base = slot * SLOT_WORDS;
-    Atomics.store(this.slots, base + S.OWNER, -1);
+    const owner = Atomics.exchange(this.slots, base + S.OWNER, -1);
+    if (this.threads && owner >= 0) Atomics.sub(this.threads, owner * THREAD_WORDS + T.SLOTS, 1);
     Atomics.store(this.slots, base + S.SETTING, 0);
     Atomics.store(this.timeUsed, slot, 0n);
     Atomics.store(this.timeCreated, slot, 0n);

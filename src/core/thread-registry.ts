@@ -42,6 +42,7 @@ export class ThreadRegistry {
         Atomics.store(this.threads, base + T.REQUESTS, 0);
         Atomics.store(this.threads, base + T.FRESH_STACK, 0);
         Atomics.store(this.threads, base + T.WAITING, 0);
+        Atomics.store(this.threads, base + T.SLOTS, 0);
         Atomics.add(this.threads, base + T.GEN, 1);
         Atomics.store(this.threads, base + T.STATE, THREAD_STATE.ATTACHED);
         Atomics.add(this.header, H.THREADS_ATTACHED, 1);
@@ -62,6 +63,7 @@ export class ThreadRegistry {
     this.check(index);
     const base = index * THREAD_WORDS;
     Atomics.store(this.threads, base + T.THREAD_ID, -1);
+    Atomics.store(this.threads, base + T.SLOTS, 0);
     Atomics.store(this.threads, base + T.STATE, THREAD_STATE.FREE);
     Atomics.sub(this.header, H.THREADS_ATTACHED, 1);
   }
@@ -120,6 +122,14 @@ export class ThreadRegistry {
   }
   setFreshStack(index: number, stack: number): void {
     Atomics.store(this.threads, index * THREAD_WORDS + T.FRESH_STACK, stack);
+  }
+
+  /**
+   * Slots a thread holds (open, opening or closing connections), kept by SlotTable claim/release. A thread holding none cannot serve
+   * its own waiters, so only its waiters age when other threads serve theirs first.
+   */
+  slotsHeld(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.SLOTS);
   }
 
   /** This thread's count of WAITING cells (kept by WaiterCells). */

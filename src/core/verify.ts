@@ -71,6 +71,7 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
 
   let inUse = 0;
   let borrowedSlots = 0;
+  const heldBy = new Int32Array(maxThreads);
   for (let slot = 0; slot < maxCapacity; slot++) {
     const state = core.slots.state(slot);
     if (state === SLOT_STATE.FREE) {
@@ -84,7 +85,13 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
     const owner = core.slots.owner(slot);
     if (owner < 0 || owner >= maxThreads || core.threads.state(owner) === THREAD_STATE.FREE) {
       problems.push(`slot ${slot} (${SLOT_STATE_NAMES[state]}) is owned by thread ${owner}, which is not attached`);
+    } else {
+      heldBy[owner]++;
     }
+  }
+  for (let t = 0; t < maxThreads; t++) {
+    if (core.threads.state(t) !== THREAD_STATE.ATTACHED) continue;
+    if (core.threads.slotsHeld(t) !== heldBy[t]) problems.push(`thread ${t} counts ${core.threads.slotsHeld(t)} slots held but owns ${heldBy[t]}`);
   }
 
   const h = core.memory.header;

@@ -32,13 +32,17 @@ export class WaiterCells {
   /** Thread registry words: each thread's WAITING count is kept next to its doorbell. */
   private readonly threads: Int32Array | null;
   readonly size: number;
-  private hint = 0;
 
   constructor(cells: Int32Array, header: Int32Array, threads: Int32Array | null = null) {
     this.cells = cells;
     this.header = header;
     this.threads = threads;
     this.size = cells.length / WAITER_WORDS;
+  }
+
+  /** Cells at or above this index have never been used. */
+  private high(): number {
+    return Math.min(this.size, Atomics.load(this.header, H.WAITER_HIGH));
   }
 
   /** WAITING cells of one thread. */
@@ -60,10 +64,11 @@ export class WaiterCells {
       Atomics.sub(this.header, H.WAITING, 1);
       return -1;
     }
+    // Lowest free cell first, so live cells stay packed below WAITER_HIGH and scans stay short.
     const size = this.size;
-    for (let n = 0; n < size; n++) {
-      const cell = (this.hint + n) % size;
+    for (let cell = 0; cell < size; cell++) {
       const base = cell * WAITER_WORDS;
+      if (Atomics.load(this.cells, base + W.STATE) !== CELL_STATE.FREE) continue;
       if (Atomics.compareExchange(this.cells, base + W.STATE, CELL_STATE.FREE, CELL_STATE.INIT) === CELL_STATE.FREE) {
         Atomics.store(this.cells, base + W.THREAD, thread);
         Atomics.store(this.cells, base + W.SETTING, setting);
@@ -71,8 +76,11 @@ export class WaiterCells {
         Atomics.store(this.cells, base + W.SEQ, Atomics.add(this.header, H.WAITER_SEQ, 1));
         Atomics.add(this.cells, base + W.GEN, 1);
         if (this.threads && thread >= 0) Atomics.add(this.threads, thread * THREAD_WORDS + T.WAITING, 1);
+        for (;;) {
+          const high = Atomics.load(this.header, H.WAITER_HIGH);
+          if (high > cell || Atomics.compareExchange(this.header, H.WAITER_HIGH, high, cell + 1) === high) break;
+        }
         Atomics.store(this.cells, base + W.STATE, CELL_STATE.WAITING | ((thread + 1) << OWNER_SHIFT));
-        this.hint = (cell + 1) % size;
         return cell;
       }
     }
@@ -148,7 +156,8 @@ export class WaiterCells {
   waitingInOrder(excludeThread = -1): number[] {
     const out: number[] = [];
     if (Atomics.load(this.header, H.WAITING) === 0) return out;
-    for (let cell = 0; cell < this.size; cell++) {
+    const high = this.high();
+    for (let cell = 0; cell < high; cell++) {
       const base = cell * WAITER_WORDS;
       if ((Atomics.load(this.cells, base + W.STATE) & STATE_BITS) !== CELL_STATE.WAITING) continue;
       if (excludeThread >= 0 && Atomics.load(this.cells, base + W.THREAD) === excludeThread) continue;
@@ -162,7 +171,8 @@ export class WaiterCells {
   /** Every cell of `thread` in a given state (host reaping, close). */
   cellsOf(thread: number, state: CellState): number[] {
     const out: number[] = [];
-    for (let cell = 0; cell < this.size; cell++) {
+    const high = this.high();
+    for (let cell = 0; cell < high; cell++) {
       const base = cell * WAITER_WORDS;
       if ((Atomics.load(this.cells, base + W.STATE) & STATE_BITS) === state && Atomics.load(this.cells, base + W.THREAD) === thread) out.push(cell);
     }
@@ -171,8 +181,11 @@ export class WaiterCells {
 
   /** Count of cells in a state (verify, tests). */
   count(state: CellState): number {
-    let n = 0;
-    for (let cell = 0; cell < this.size; cell++) if ((Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) & STATE_BITS) === state) n++;
+    const high = this.high();
+    // Cells at or above the high-water mark were never used: they are FREE.
+    let n = state === CELL_STATE.FREE ? this.size - high : 0;
+    for (let cell = 0; cell < high; cell++) if ((Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE) & STATE_BITS) === state) n++;
     return n;
   }
+
 }

@@ -694,12 +694,18 @@ export class ThreadAgent implements HandleOwner {
     return false;
   }
 
-  /** Foreign waiters older than the local waiter just served were passed over once more. */
+  /**
+   * Foreign waiters older than the local waiter just served were passed over once more, if their
+   * thread holds no connection of its own: a thread that holds some serves its own waiters, and
+   * moving a unit to it would cost a reconnect for nothing (the age cap is for starving threads).
+   */
   private ageForeignWaiters(servedCell: number): void {
-    const cells = this.core.waiters;
+    const { waiters: cells, threads } = this.core;
     const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
     for (const cell of cells.waitingInOrder(this.index)) {
-      if (Number.isNaN(seq) || ((cells.seqOf(cell) - seq) | 0) < 0) cells.bumpAge(cell);
+      if (!Number.isNaN(seq) && ((cells.seqOf(cell) - seq) | 0) >= 0) continue;
+      const owner = cells.threadOf(cell);
+      if (owner >= 0 && threads.slotsHeld(owner) === 0) cells.bumpAge(cell);
     }
   }
 

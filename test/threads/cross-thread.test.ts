@@ -90,6 +90,26 @@ describe('one capacity across threads', () => {
     expect(control.openNow).toBe(0);
   });
 
+  it('fairness: a thread holding nothing is served while another thread keeps local waiters (age cap)', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 2 });
+    const [a, b] = await spawn(2);
+    // Four loops on two connections: A always has local waiters, so its returns prefer them.
+    const loops = Array.from({ length: 4 }, () => a.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', gets: 5000, holdTicks: 1 }, 'loopDone'));
+    let aFinished = false;
+    void Promise.all(loops).then(() => (aFinished = true));
+    await until(() => pool!.stats().Waiting >= 2 && pool!.stats().Active === 2, 5000, 'A saturated');
+    const bId = newId();
+    const got = await b.get(bId, { timeoutMs: 10_000 });
+    expect(got.type).toBe('got');
+    // Served while A still had local waiters: not merely once A ran out of work.
+    expect(aFinished).toBe(false);
+    expect(pool.stats().Grants).toBeGreaterThanOrEqual(1);
+    await b.request({ cmd: 'recycle', id: bId }, 'done');
+    for (const r of await Promise.all(loops)) expect(r.errors).toEqual([]);
+    expect(pool.verify()).toEqual([]);
+  });
+
   it('close with waiters and hanging connects in 3 threads returns before its deadline; every waiter gets the closed error', async () => {
     const { control, connector } = fakeConnector();
     pool = await createSharedPool({ connector, capacity: 3 });
