@@ -23,7 +23,7 @@
 import { LayoutMismatchError, PoolLimitError, PoolOptionError } from './errors.ts';
 
 export const MAGIC = 0x53_4d_43_50; // "SMCP"
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** Header words (Int32 indices). */
 export const H = {
@@ -89,8 +89,8 @@ export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRE
 export const THREAD_WORDS = 8;
 
 /** Waiter cell words. */
-export const W = { STATE: 0, THREAD: 1, SETTING: 2, SEQ: 3, AGE: 4, GEN: 5 } as const;
-export const WAITER_WORDS = 6;
+export const W = { STATE: 0, THREAD: 1, SETTING: 2, SEQ: 3, AGE: 4, GEN: 5, START: 6 } as const;
+export const WAITER_WORDS = 7;
 
 /** Settings registry words. */
 export const G = { LENGTH: 0, HASH: 1 } as const;

@@ -59,7 +59,7 @@ export class WaiterCells {
    * Takes a cell for `thread` wanting `setting`, or returns -1 if `cap` waiters already wait or the
    * table has no free cell.
    */
-  enqueue(thread: number, setting: number, cap: number): number {
+  enqueue(thread: number, setting: number, cap: number, startMs = 0): number {
     if (Atomics.add(this.header, H.WAITING, 1) >= cap) {
       Atomics.sub(this.header, H.WAITING, 1);
       return -1;
@@ -73,6 +73,7 @@ export class WaiterCells {
         Atomics.store(this.cells, base + W.THREAD, thread);
         Atomics.store(this.cells, base + W.SETTING, setting);
         Atomics.store(this.cells, base + W.AGE, 0);
+        Atomics.store(this.cells, base + W.START, startMs | 0);
         Atomics.store(this.cells, base + W.SEQ, Atomics.add(this.header, H.WAITER_SEQ, 1));
         Atomics.add(this.cells, base + W.GEN, 1);
         if (this.threads && thread >= 0) Atomics.add(this.threads, thread * THREAD_WORDS + T.WAITING, 1);
@@ -102,6 +103,10 @@ export class WaiterCells {
   }
   ageOf(cell: number): number {
     return Atomics.load(this.cells, cell * WAITER_WORDS + W.AGE);
+  }
+  /** How long a cell has waited, in ms on the pool clock (wrap-safe for waits under 24 days). */
+  waitedMs(cell: number, nowMs: number): number {
+    return ((nowMs | 0) - Atomics.load(this.cells, cell * WAITER_WORDS + W.START)) | 0;
   }
   bumpAge(cell: number): void {
     Atomics.add(this.cells, cell * WAITER_WORDS + W.AGE, 1);

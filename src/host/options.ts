@@ -29,6 +29,12 @@ export interface SharedPoolOptions {
   refreshIntervalMs?: number;
   /** Says whether the pool should be drained and reopened (e.g. after a DNS change). Main thread only. */
   refresh?: () => boolean | Promise<boolean>;
+  /**
+   * How long a waiter of a thread that holds connections waits for its own thread's returns before
+   * another thread closes a connection to hand it the unit (a reconnect). Threads holding no
+   * connection are helped at once. Default 5.
+   */
+  handoffDelayMs?: number;
   /** Threads that may attach at once (sizes the shared buffer). Default 64. */
   maxThreads?: number;
   /** Waiters over all threads (0 = as many as the waiter table holds: 65 536). Default 4096. */
@@ -47,6 +53,7 @@ export interface ResolvedOptions {
   getTimeoutMs: number;
   closeTimeoutMs: number;
   refreshIntervalMs: number;
+  handoffDelayMs: number;
   refresh: (() => boolean | Promise<boolean>) | null;
   maxThreads: number;
   maxWaiters: number;
@@ -57,7 +64,7 @@ export interface ResolvedOptions {
 const UNLIMITED_WAITERS = 65_536;
 const KNOWN = new Set([
   'connection', 'connector', 'capacity', 'maxCapacity', 'maxIdle', 'idleTimeoutMs', 'maxLifetimeMs', 'getTimeoutMs',
-  'closeTimeoutMs', 'refreshIntervalMs', 'refresh', 'maxThreads', 'maxWaiters', 'maxSettings',
+  'closeTimeoutMs', 'refreshIntervalMs', 'refresh', 'handoffDelayMs', 'maxThreads', 'maxWaiters', 'maxSettings',
 ]);
 
 function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -108,6 +115,7 @@ export function resolveOptions(options: SharedPoolOptions, defaultConnector: str
     getTimeoutMs: ms('getTimeoutMs', options.getTimeoutMs, 10_000),
     closeTimeoutMs: ms('closeTimeoutMs', options.closeTimeoutMs, 10_000),
     refreshIntervalMs: ms('refreshIntervalMs', options.refreshIntervalMs, 0),
+    handoffDelayMs: ms('handoffDelayMs', options.handoffDelayMs, 5),
     refresh: options.refresh ?? null,
     maxThreads: int('maxThreads', options.maxThreads, 64, LIMITS.maxThreads.min, LIMITS.maxThreads.max),
     maxWaiters: maxWaiters === 0 ? UNLIMITED_WAITERS : maxWaiters,

@@ -56,6 +56,7 @@ export class SharedPool {
         maxLifetimeMs: options.maxLifetimeMs,
         getTimeoutMs: options.getTimeoutMs,
         maxWaiters: options.maxWaiters,
+        handoffDelayMs: options.handoffDelayMs,
       },
     };
     // Open (smartconnpool §3.2): lifetime first, then capacity, then the background work.

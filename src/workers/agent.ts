@@ -34,6 +34,12 @@ export interface AgentConfig {
   getTimeoutMs: number;
   /** Most waiters at once, over all threads. */
   maxWaiters: number;
+  /**
+   * A waiter of a thread that holds connections of its own is served by that thread's returns;
+   * only once it has waited this long may another thread close a connection to hand it the unit
+   * (which costs a reconnect). Waiters of threads holding none are helped at once.
+   */
+  handoffDelayMs: number;
 }
 
 export interface GetOptions {
@@ -44,6 +50,8 @@ export interface GetOptions {
 }
 
 const STARVATION_PERIOD_MS = 100;
+/** The tick also serves cross-thread handoffs once handoffDelayMs has passed. */
+const MIN_TICK_MS = 2;
 
 export class ThreadAgent implements HandleOwner {
   readonly core: SharedCore;
@@ -255,13 +263,13 @@ export class ThreadAgent implements HandleOwner {
         Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) {
       return Promise.reject(new PoolClosedError());
     }
-    const cell = core.waiters.enqueue(this.index, wanted, this.config.maxWaiters);
+    const startMs = core.memory.nowMs();
+    const cell = core.waiters.enqueue(this.index, wanted, this.config.maxWaiters, startMs);
     if (cell < 0) {
       core.stats.add(this.index, STAT.WAITER_CAP_REJECTED);
       return Promise.reject(new PoolWaiterCapError(this.config.maxWaiters));
     }
     core.stats.add(this.index, STAT.WAIT_COUNT);
-    const startMs = core.memory.nowMs();
     return new Promise<number>((resolve, reject) => {
       const signal = deadline.signal;
       const waiter: LocalWaiter = {
@@ -294,7 +302,7 @@ export class ThreadAgent implements HandleOwner {
       // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
       // check make sure the waiter does not sit next to free capacity.
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else this.evictForWaiter();
+      else if (core.threads.slotsHeld(this.index) === 0) this.evictForWaiter();
     });
   }
 
@@ -343,7 +351,8 @@ export class ThreadAgent implements HandleOwner {
   /** Keeps the event loop alive (and the starvation re-offer ticking) exactly while waiters wait. */
   private afterWaitersChanged(): void {
     if (this.waitlist.length > 0 && this.waitTimer === null) {
-      this.waitTimer = setInterval(() => this.starvationTick(), STARVATION_PERIOD_MS);
+      const period = Math.max(MIN_TICK_MS, Math.min(STARVATION_PERIOD_MS, this.config.handoffDelayMs));
+      this.waitTimer = setInterval(() => this.starvationTick(), period);
     } else if (this.waitlist.length === 0 && this.waitTimer !== null) {
       clearInterval(this.waitTimer);
       this.waitTimer = null;
@@ -359,9 +368,13 @@ export class ThreadAgent implements HandleOwner {
       if (slot === EMPTY) break;
       if (!this.tryReturnConn(slot, true)) break;
     }
-    if (this.waitlist.firstUnserved()) {
-      if (this.core.counters.active < this.core.counters.capacity) this.tryServeWithCapacity();
-      else this.evictForWaiter();
+    const oldest = this.waitlist.firstUnserved();
+    if (oldest) {
+      const core = this.core;
+      if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
+      else if (core.threads.slotsHeld(this.index) === 0 || core.memory.nowMs() - oldest.startMs >= this.config.handoffDelayMs) {
+        this.evictForWaiter();
+      }
     }
   }
 
@@ -695,24 +708,36 @@ export class ThreadAgent implements HandleOwner {
   }
 
   /**
-   * Foreign waiters older than the local waiter just served were passed over once more, if their
-   * thread holds no connection of its own: a thread that holds some serves its own waiters, and
-   * moving a unit to it would cost a reconnect for nothing (the age cap is for starving threads).
+   * Foreign waiters older than the local waiter just served were passed over once more, if they
+   * need a handoff: a thread holding connections serves its own waiters, and moving a unit to it
+   * early would cost a reconnect for nothing (the age cap is for threads that cannot progress).
    */
   private ageForeignWaiters(servedCell: number): void {
-    const { waiters: cells, threads } = this.core;
+    const cells = this.core.waiters;
     const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
+    const now = this.core.memory.nowMs();
     for (const cell of cells.waitingInOrder(this.index)) {
       if (!Number.isNaN(seq) && ((cells.seqOf(cell) - seq) | 0) >= 0) continue;
-      const owner = cells.threadOf(cell);
-      if (owner >= 0 && threads.slotsHeld(owner) === 0) cells.bumpAge(cell);
+      if (this.needsHandoff(cell, now)) cells.bumpAge(cell);
     }
+  }
+
+  /**
+   * Whether a waiter of another thread should get a unit from this one (at the cost of closing a
+   * connection here and dialling one there): its thread holds no connection, or it has waited
+   * handoffDelayMs already.
+   */
+  private needsHandoff(cell: number, nowMs: number): boolean {
+    const owner = this.core.waiters.threadOf(cell);
+    if (owner < 0) return false;
+    return this.core.threads.slotsHeld(owner) === 0 || this.core.waiters.waitedMs(cell, nowMs) >= this.config.handoffDelayMs;
   }
 
   /** Handoff to another thread's waiter (smartconnpool's choice rule over the shared cells). */
   private grantForeign(slot: number, setting: number): boolean {
     const cells = this.core.waiters;
-    const order = cells.waitingInOrder(this.index);
+    const now = this.core.memory.nowMs();
+    const order = cells.waitingInOrder(this.index).filter((cell) => this.needsHandoff(cell, now));
     if (order.length === 0) return false;
     let target = order[0];
     for (const cell of order) {

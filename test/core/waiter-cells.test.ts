@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CELL_STATE, H } from '../../src/core/index.ts';
+import { CELL_STATE, H, WAITER_WORDS } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
 
 describe('WaiterCells', () => {
@@ -59,7 +59,7 @@ describe('WaiterCells', () => {
     expect(() => w.free(0)).toThrow(/freed in state 0/); // FREE
     const cell = w.enqueue(2, 0, 8);
     expect(() => w.free(cell)).toThrow(/only ended cells can be freed/); // WAITING
-    core.memory.waiters[7 * 6] = CELL_STATE.INIT;
+    core.memory.waiters[7 * WAITER_WORDS] = CELL_STATE.INIT;
     expect(() => w.free(7)).toThrow(/freed in state 1/); // INIT (being filled)
     w.grant(cell);
     w.free(cell);
