@@ -22,6 +22,7 @@ import { CELL_STATE, MAX_AGE } from '../core/waiter-cells.ts';
 import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
+import { Deadline } from './deadline.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
@@ -68,6 +69,9 @@ export class ThreadAgent implements HandleOwner {
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping = false;
   private waitTimer: NodeJS.Timeout | null = null;
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private deadlineAt = Number.POSITIVE_INFINITY;
+  private readonly clock = (): number => this.core.memory.nowMs();
   private detached = false;
   /** Scratch for the idle sweep, so a sweep allocates nothing per connection. */
   private readonly chain: Int32Array;
@@ -150,7 +154,7 @@ export class ThreadAgent implements HandleOwner {
 
   private async getSlow(setting: Setting | null, wanted: number, first: number, options?: GetOptions): Promise<PooledConnection> {
     const core = this.core;
-    const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.config.getTimeoutMs);
+    const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.config.getTimeoutMs, this.clock);
     try {
       let slot = first;
       if (slot === EMPTY && wanted !== 0) slot = this.popIdle(this.cleanStack);
@@ -271,11 +275,12 @@ export class ThreadAgent implements HandleOwner {
     }
     core.stats.add(this.index, STAT.WAIT_COUNT);
     return new Promise<number>((resolve, reject) => {
-      const signal = deadline.signal;
+      const caller = deadline.caller;
       const waiter: LocalWaiter = {
-        setting: wanted, cell, age: 0, startMs, dialing: false, granted: false, signal,
+        setting: wanted, cell, age: 0, startMs, dialing: false, granted: false,
+        signal: caller ?? null, deadlineMs: deadline.deadlineMs,
         serve: (slot) => {
-          signal.removeEventListener('abort', onAbort);
+          if (caller) caller.removeEventListener('abort', onAbort);
           const waitedNs = (core.memory.nowMs() - startMs) * 1e6;
           core.stats.add(this.index, STAT.WAIT_TIME_NS, waitedNs);
           if (waiter.granted) {
@@ -286,24 +291,49 @@ export class ThreadAgent implements HandleOwner {
           resolve(slot);
         },
         fail: (error) => {
-          signal.removeEventListener('abort', onAbort);
+          if (caller) caller.removeEventListener('abort', onAbort);
           this.afterWaitersChanged();
           reject(error);
         },
       };
       const onAbort = (): void => {
-        if (!this.waitlist.remove(waiter)) return;
-        const closed = this.endCell(waiter);
-        waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : deadline.timeoutError());
+        if (this.waitlist.remove(waiter)) this.leave(waiter);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (caller) caller.addEventListener('abort', onAbort, { once: true });
       this.waitlist.push(waiter);
       this.afterWaitersChanged();
+      if (waiter.deadlineMs! < this.deadlineAt) this.armDeadline(waiter.deadlineMs!);
       // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
       // check make sure the waiter does not sit next to free capacity.
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
       else if (core.threads.slotsHeld(this.index) === 0) this.evictForWaiter();
     });
+  }
+
+  /** A waiter unlinked because its signal ended or its deadline passed: end its cell, fail it. */
+  private leave(waiter: LocalWaiter): void {
+    const closed = this.endCell(waiter);
+    waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : new PoolTimeoutError());
+  }
+
+  /**
+   * One timer per thread times out its waiters: armed for the earliest deadline, re-armed when it
+   * fires. With the usual single getTimeoutMs, later waiters never need to re-arm it.
+   */
+  private armDeadline(at: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = null;
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.deadlineTimer = setTimeout(() => this.expireWaiters(), Math.max(0, at - this.core.memory.nowMs()));
+    if (this.waitlist.length === 0) this.deadlineTimer.unref();
+  }
+
+  private expireWaiters(): void {
+    this.deadlineTimer = null;
+    this.deadlineAt = Number.POSITIVE_INFINITY;
+    for (const waiter of this.waitlist.takeExpired(this.core.memory.nowMs())) this.leave(waiter);
+    this.armDeadline(this.waitlist.earliestDeadline());
   }
 
   /**
@@ -348,31 +378,46 @@ export class ThreadAgent implements HandleOwner {
     while (units-- > 0) this.useUnit(null);
   }
 
-  /** Keeps the event loop alive (and the starvation re-offer ticking) exactly while waiters wait. */
+  /**
+   * Keeps the event loop alive exactly while waiters wait: the tick (starvation re-offer, handoffs)
+   * and the deadline timer are ref'd then, unref'd otherwise. The tick stops itself once idle, so a
+   * burst of waits creates it once.
+   */
   private afterWaitersChanged(): void {
-    if (this.waitlist.length > 0 && this.waitTimer === null) {
-      const period = Math.max(MIN_TICK_MS, Math.min(STARVATION_PERIOD_MS, this.config.handoffDelayMs));
-      this.waitTimer = setInterval(() => this.starvationTick(), period);
-    } else if (this.waitlist.length === 0 && this.waitTimer !== null) {
-      clearInterval(this.waitTimer);
-      this.waitTimer = null;
+    if (this.waitlist.length > 0) {
+      if (this.waitTimer === null) {
+        const period = Math.max(MIN_TICK_MS, Math.min(STARVATION_PERIOD_MS, this.config.handoffDelayMs));
+        this.waitTimer = setInterval(() => this.starvationTick(), period);
+      } else if (!this.waitTimer.hasRef()) {
+        this.waitTimer.ref();
+        this.deadlineTimer?.ref();
+      }
+    } else if (this.waitTimer?.hasRef()) {
+      this.waitTimer.unref();
+      this.deadlineTimer?.unref();
     }
   }
 
   /** smartconnpool's starvation worker, plus: free capacity or evictable connections for waiters. */
   private starvationTick(): void {
-    let n = this.waitlist.maybeStarvingCount();
+    if (this.waitlist.length === 0) {
+      if (this.waitTimer) clearInterval(this.waitTimer);
+      this.waitTimer = null;
+      return;
+    }
+    const now = this.core.memory.nowMs();
+    let n = this.waitlist.maybeStarvingCount(now);
     while (n-- > 0) {
       let slot = this.popIdle(this.cleanStack);
       if (slot === EMPTY) slot = this.popFromSettingStacks(0);
       if (slot === EMPTY) break;
       if (!this.tryReturnConn(slot, true)) break;
     }
-    const oldest = this.waitlist.firstUnserved();
+    const oldest = this.waitlist.firstUnserved(now);
     if (oldest) {
       const core = this.core;
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (core.threads.slotsHeld(this.index) === 0 || core.memory.nowMs() - oldest.startMs >= this.config.handoffDelayMs) {
+      else if (core.threads.slotsHeld(this.index) === 0 || now - oldest.startMs >= this.config.handoffDelayMs) {
         this.evictForWaiter();
       }
     }
@@ -380,7 +425,7 @@ export class ThreadAgent implements HandleOwner {
 
   /** Reserves a free unit for the oldest unserved waiter, if capacity allows. */
   private tryServeWithCapacity(): void {
-    const waiter = this.waitlist.firstUnserved();
+    const waiter = this.waitlist.firstUnserved(this.core.memory.nowMs());
     if (!waiter || !this.core.counters.reserve()) return;
     this.dialForWaiter(waiter);
   }
@@ -482,7 +527,7 @@ export class ThreadAgent implements HandleOwner {
 
   /** This thread holds a spare unit: dial for a waiter, or pass it on. */
   private useUnit(waiter: LocalWaiter | null): void {
-    const target = waiter ?? this.waitlist.firstUnserved();
+    const target = waiter ?? this.waitlist.firstUnserved(this.core.memory.nowMs());
     if (!target) {
       this.passUnit();
       return;
@@ -661,7 +706,7 @@ export class ThreadAgent implements HandleOwner {
       // A starved foreign waiter goes first; the grant closes and frees this slot, so stop here
       // (falling through to grantForeign would free the slot and grant its unit a second time).
       if (foreignWaiting > 0 && this.grantStarvedForeign(slot)) return true;
-      const waiter = this.waitlist.take(setting, (dead) => this.evictDeadWaiter(dead));
+      const waiter = this.waitlist.take(setting, this.evictDeadWaiter, core.memory.nowMs());
       if (waiter) {
         if (foreignWaiting > 0) this.ageForeignWaiters(waiter.cell);
         this.endCell(waiter);
@@ -690,10 +735,7 @@ export class ThreadAgent implements HandleOwner {
   }
 
   /** A waiter whose signal ended, found by a returner before its own handler ran. */
-  private evictDeadWaiter(waiter: LocalWaiter): void {
-    const closed = this.endCell(waiter);
-    waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : new PoolTimeoutError());
-  }
+  private readonly evictDeadWaiter = (waiter: LocalWaiter): void => this.leave(waiter);
 
   /** Serves a waiter of another thread that was passed over more than MAX_AGE times. */
   private grantStarvedForeign(slot: number): boolean {
@@ -934,6 +976,8 @@ export class ThreadAgent implements HandleOwner {
     this.afterWaitersChanged();
     this.detached = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.waitTimer) clearInterval(this.waitTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     if (!this.lifetime.signal.aborted) this.lifetime.abort(new PoolClosedError());
     // Close the sockets but leave slot states alone: reclaimThread reads them (BORROWED → borrowed--).
     for (let slot = 0; slot < this.conns.length; slot++) {
@@ -942,58 +986,6 @@ export class ThreadAgent implements HandleOwner {
       if (conn) void Promise.resolve().then(() => conn.close()).catch(() => {});
     }
     reclaimThread(this.core, this.index, this.core.memory.layout.maxThreads);
-  }
-}
-
-/** The end of a get's wait: the caller's signal, its timeout, or both. */
-class Deadline {
-  readonly signal: AbortSignal;
-  private readonly controller: AbortController | null;
-  private readonly timer: NodeJS.Timeout | null;
-  private readonly caller: AbortSignal | undefined;
-  private readonly onCallerAbort: (() => void) | null;
-  private timedOut = false;
-
-  constructor(caller: AbortSignal | undefined, timeoutMs: number) {
-    this.caller = caller;
-    if (timeoutMs <= 0) {
-      this.controller = caller ? null : new AbortController();
-      this.signal = caller ?? this.controller!.signal;
-      this.timer = null;
-      this.onCallerAbort = null;
-      return;
-    }
-    const controller = new AbortController();
-    this.controller = controller;
-    this.signal = controller.signal;
-    // Ref'd on purpose: a waiting get keeps the process alive.
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      controller.abort(new PoolTimeoutError());
-    }, timeoutMs);
-    this.onCallerAbort = caller ? () => controller.abort(caller.reason) : null;
-    if (caller && this.onCallerAbort) caller.addEventListener('abort', this.onCallerAbort, { once: true });
-  }
-
-  /** This deadline combined with the pool's lifetime signal, for dials. */
-  withLifetime(lifetime: AbortSignal): AbortSignal {
-    return AbortSignal.any([this.signal, lifetime]);
-  }
-
-  timeoutError(): Error {
-    return new PoolTimeoutError();
-  }
-
-  /** Maps a dial error: our deadline → timed out; the lifetime → closed; anything else verbatim. */
-  translate(error: unknown, lifetime: AbortSignal): Error {
-    if (this.timedOut) return new PoolTimeoutError('connection pool timed out', { cause: error });
-    if (lifetime.aborted && !this.signal.aborted) return new PoolClosedError();
-    return asError(error);
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.caller && this.onCallerAbort) this.caller.removeEventListener('abort', this.onCallerAbort);
   }
 }
 

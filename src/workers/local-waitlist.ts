@@ -19,11 +19,18 @@ export interface LocalWaiter {
   dialing: boolean;
   /** Its cell was granted a unit by another thread (counted as a cross-thread wait). */
   granted: boolean;
-  /** The signal that ends the wait (caller's signal combined with the timeout). */
-  readonly signal: AbortSignal;
+  /** The caller's signal, if it gave one. */
+  readonly signal?: AbortSignal | null;
+  /** Pool-clock ms at which the wait times out (absent or Infinity: never). */
+  readonly deadlineMs?: number;
   /** Settles the wait. Exactly one of these is called, once. */
   readonly serve: (slot: number) => void;
   readonly fail: (error: Error) => void;
+}
+
+/** A waiter whose caller gave up or whose deadline passed (`now` omitted: the signal only). */
+export function isDead(w: LocalWaiter, now?: number): boolean {
+  return w.signal?.aborted === true || (now !== undefined && w.deadlineMs !== undefined && w.deadlineMs <= now);
 }
 
 export class LocalWaitlist {
@@ -54,31 +61,51 @@ export class LocalWaitlist {
   }
 
   /** Oldest waiter with no dial in flight for it. */
-  firstUnserved(): LocalWaiter | undefined {
-    return this.list.find((w) => !w.dialing && !w.signal.aborted);
+  firstUnserved(now?: number): LocalWaiter | undefined {
+    return this.list.find((w) => !w.dialing && !isDead(w, now));
   }
 
   /** Oldest live waiter (what a failed dial reports to). */
-  first(): LocalWaiter | undefined {
-    return this.list.find((w) => !w.signal.aborted);
+  first(now?: number): LocalWaiter | undefined {
+    return this.list.find((w) => !isDead(w, now));
   }
 
   /** Live waiters never passed over (smartconnpool's maybeStarvingCount). */
-  maybeStarvingCount(): number {
+  maybeStarvingCount(now?: number): number {
     let n = 0;
-    for (const w of this.list) if (w.age === 0 && !w.signal.aborted) n++;
+    for (const w of this.list) if (w.age === 0 && !isDead(w, now)) n++;
     return n;
+  }
+
+  /** The earliest deadline of the listed waiters (Infinity if none). */
+  earliestDeadline(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const w of this.list) if (w.deadlineMs !== undefined && w.deadlineMs < min) min = w.deadlineMs;
+    return min;
+  }
+
+  /** Unlinks and returns the waiters whose deadline has passed. */
+  takeExpired(now: number): LocalWaiter[] {
+    const out: LocalWaiter[] = [];
+    for (let i = 0; i < this.list.length; i++) {
+      const w = this.list[i];
+      if (w.deadlineMs !== undefined && w.deadlineMs <= now) {
+        this.list.splice(i--, 1);
+        out.push(w);
+      }
+    }
+    return out;
   }
 
   /**
    * Picks and unlinks the waiter that should receive a connection carrying `setting`, or returns
    * undefined. Waiters whose signal ended are unlinked and handed to `evict`.
    */
-  take(setting: number, evict: (w: LocalWaiter) => void): LocalWaiter | undefined {
+  take(setting: number, evict: (w: LocalWaiter) => void, now?: number): LocalWaiter | undefined {
     let target = -1;
     for (let i = 0; i < this.list.length; i++) {
       const w = this.list[i];
-      if (w.signal.aborted) {
+      if (isDead(w, now)) {
         this.list.splice(i--, 1);
         evict(w);
         continue;
