@@ -703,12 +703,13 @@ export class ThreadAgent implements HandleOwner {
     const setting = core.slots.setting(slot);
     const foreignWaiting = core.waiters.waiting - core.waiters.waitingOf(this.index);
     if (this.waitlist.length > 0) {
-      // A starved foreign waiter goes first; the grant closes and frees this slot, so stop here
-      // (falling through to grantForeign would free the slot and grant its unit a second time).
-      if (foreignWaiting > 0 && this.grantStarvedForeign(slot)) return true;
+      // A starved or poorer foreign thread's waiter goes first; the grant closes and frees this
+      // slot, so stop here (falling through would free the slot and grant its unit twice).
+      const foreign = foreignWaiting > 0 ? core.waiters.waitingInOrder(this.index) : null;
+      if (foreign !== null && this.grantOverLocal(foreign, slot)) return true;
       const waiter = this.waitlist.take(setting, this.evictDeadWaiter, core.memory.nowMs());
       if (waiter) {
-        if (foreignWaiting > 0) this.ageForeignWaiters(waiter.cell);
+        if (foreign !== null) this.ageForeignWaiters(foreign, waiter.cell);
         this.endCell(waiter);
         core.slots.setState(slot, SLOT_STATE.DIALING);
         waiter.serve(slot);
@@ -737,16 +738,27 @@ export class ThreadAgent implements HandleOwner {
   /** A waiter whose signal ended, found by a returner before its own handler ran. */
   private readonly evictDeadWaiter = (waiter: LocalWaiter): void => this.leave(waiter);
 
-  /** Serves a waiter of another thread that was passed over more than MAX_AGE times. */
-  private grantStarvedForeign(slot: number): boolean {
-    const cells = this.core.waiters;
-    for (const cell of cells.waitingInOrder(this.index)) {
+  /**
+   * Whether a foreign waiter should get this slot's unit even though local waiters wait: one that
+   * was passed over more than MAX_AGE times (smartconnpool's age cap), else the oldest waiter of a
+   * thread holding two connections fewer than this one (balance). `foreign` is oldest first.
+   */
+  private grantOverLocal(foreign: number[], slot: number): boolean {
+    const { waiters: cells, threads } = this.core;
+    let poorer = -1;
+    for (const cell of foreign) {
       if (cells.ageOf(cell) > MAX_AGE) {
         this.grantCell(cell, slot);
         return true;
       }
+      if (poorer < 0) {
+        const owner = cells.threadOf(cell);
+        if (owner >= 0 && this.isRicherThan(threads.slotsHeld(owner))) poorer = cell;
+      }
     }
-    return false;
+    if (poorer < 0) return false;
+    this.grantCell(poorer, slot);
+    return true;
   }
 
   /**
@@ -754,11 +766,12 @@ export class ThreadAgent implements HandleOwner {
    * need a handoff: a thread holding connections serves its own waiters, and moving a unit to it
    * early would cost a reconnect for nothing (the age cap is for threads that cannot progress).
    */
-  private ageForeignWaiters(servedCell: number): void {
+  private ageForeignWaiters(foreign: number[], servedCell: number): void {
     const cells = this.core.waiters;
     const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
     const now = this.core.memory.nowMs();
-    for (const cell of cells.waitingInOrder(this.index)) {
+    for (const cell of foreign) {
+      if (cells.state(cell) !== CELL_STATE.WAITING) continue;
       if (!Number.isNaN(seq) && ((cells.seqOf(cell) - seq) | 0) >= 0) continue;
       if (this.needsHandoff(cell, now)) cells.bumpAge(cell);
     }
@@ -772,7 +785,17 @@ export class ThreadAgent implements HandleOwner {
   private needsHandoff(cell: number, nowMs: number): boolean {
     const owner = this.core.waiters.threadOf(cell);
     if (owner < 0) return false;
-    return this.core.threads.slotsHeld(owner) === 0 || this.core.waiters.waitedMs(cell, nowMs) >= this.config.handoffDelayMs;
+    const theirs = this.core.threads.slotsHeld(owner);
+    return theirs === 0 || this.isRicherThan(theirs) || this.core.waiters.waitedMs(cell, nowMs) >= this.config.handoffDelayMs;
+  }
+
+  /**
+   * Balance: this thread holds at least two connections more than a thread whose waiters wait, so
+   * moving one unit there (one reconnect) evens out the threads' share of the capacity; once even
+   * (within one), units stay where they are and no reconnects follow.
+   */
+  private isRicherThan(theirSlots: number): boolean {
+    return theirSlots + 1 < this.core.threads.slotsHeld(this.index);
   }
 
   /** Handoff to another thread's waiter (smartconnpool's choice rule over the shared cells). */
