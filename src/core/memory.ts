@@ -41,6 +41,7 @@ export class SharedPoolMemory {
     this.waiters = new Int32Array(buffer, l.waiters, l.maxWaiters * WAITER_WORDS);
     this.settings = new Int32Array(buffer, l.settings, l.maxSettings * SETTING_WORDS);
     this.settingText = new Uint8Array(buffer, l.settingText, l.maxSettings * SETTING_TEXT_BYTES);
+    this.clockOffset = performance.timeOrigin - this.origin[0];
   }
 
   /** Allocates and initialises a new pool buffer: every slot on the free stack, pool state NEW. */
@@ -56,6 +57,7 @@ export class SharedPoolMemory {
     h[H.STATE] = POOL_STATE.NEW;
     h[H.LIFETIME_CANCELLED] = 1;
     mem.origin[0] = performance.timeOrigin + performance.now();
+    mem.clockOffset = performance.timeOrigin - mem.origin[0];
     // Free stack: slot 0 on top, then 1, 2, ... (head word: tag 0, index + 1).
     for (let i = 0; i < layout.maxCapacity; i++) mem.next[i] = i + 1 < layout.maxCapacity ? i + 2 : 0;
     mem.heads[0] = 1n;
@@ -100,8 +102,11 @@ export class SharedPoolMemory {
 
   /** Milliseconds since this pool's time origin; the same clock in every thread. */
   nowMs(): number {
-    return performance.timeOrigin + performance.now() - this.origin[0];
+    return performance.now() + this.clockOffset;
   }
+
+  /** timeOrigin is a getter with some cost and never changes within a thread: read it once. */
+  private clockOffset = 0;
 }
 
 export { SLOT_WORDS, THREAD_WORDS, WAITER_WORDS, SETTING_WORDS, SETTING_TEXT_BYTES };

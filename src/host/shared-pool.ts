@@ -31,6 +31,8 @@ export class SharedPool {
   readonly handle: PoolHandle;
   readonly options: Readonly<Omit<ResolvedOptions, 'connector' | 'refresh'>>;
   readonly #client: SharedPoolClient;
+  /** The main thread's agent, called directly on the hot path. */
+  readonly #agent: ThreadAgent;
   readonly #capacityMu = new Serial();
   readonly #refresh: ResolvedOptions['refresh'];
   #refreshTimer: NodeJS.Timeout | null = null;
@@ -68,7 +70,8 @@ export class SharedPool {
     this.core.counters.setCapacity(options.capacity);
     Atomics.store(h, H.STATE, POOL_STATE.OPEN);
     const index = this.core.threads.attach(threadId);
-    this.#client = new SharedPoolClient(new ThreadAgent(this.core, index, this.handle.config));
+    this.#agent = new ThreadAgent(this.core, index, this.handle.config);
+    this.#client = new SharedPoolClient(this.#agent);
     rememberAttachment(this.core.buffer, this.#client);
     if (options.refreshIntervalMs > 0 && refresh) {
       this.#refreshTimer = setInterval(() => void this.#refreshTick(), options.refreshIntervalMs);
@@ -90,7 +93,7 @@ export class SharedPool {
   }
 
   get(options?: GetOptions): Promise<PooledConnection> {
-    return this.#client.get(options);
+    return this.#agent.get(options);
   }
 
   query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {

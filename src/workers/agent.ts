@@ -183,8 +183,9 @@ export class ThreadAgent implements HandleOwner {
     for (;;) {
       const slot = stacks.pop(stack);
       if (slot === EMPTY) return EMPTY;
+      // The state stays IDLE until the taker decides (lend → BORROWED, close → CLOSING, ...): one
+      // store less on the hot path; off every stack, nobody else can reach the slot meanwhile.
       if (slots.borrow(slot)) {
-        slots.setState(slot, SLOT_STATE.DIALING);
         // Died while idle (server hung up, KILL): never handed out; the slot is refilled.
         if (this.conns[slot]?.isClosed()) {
           this.closeConn(slot);
@@ -332,7 +333,10 @@ export class ThreadAgent implements HandleOwner {
   private expireWaiters(): void {
     this.deadlineTimer = null;
     this.deadlineAt = Number.POSITIVE_INFINITY;
-    for (const waiter of this.waitlist.takeExpired(this.core.memory.nowMs())) this.leave(waiter);
+    // Several leave together: end every cell before using a unit granted to one of them (see endCells).
+    const expired = this.waitlist.takeExpired(this.core.memory.nowMs());
+    const rejected = this.endCells(expired);
+    expired.forEach((waiter, i) => waiter.fail(rejected[i] || this.lifetime.signal.aborted ? new PoolClosedError() : new PoolTimeoutError()));
     this.armDeadline(this.waitlist.earliestDeadline());
   }
 
@@ -361,21 +365,25 @@ export class ThreadAgent implements HandleOwner {
    * to the cell of a waiter already drained from the local list but not yet ended; takeGrant cannot
    * find that waiter, frees the cell, and the waiter's own endCell then frees it a second time.
    */
-  private endCells(waiters: LocalWaiter[]): void {
+  private endCells(waiters: LocalWaiter[]): boolean[] {
     const cells = this.core.waiters;
+    const rejected = waiters.map(() => false);
     let units = 0;
-    for (const waiter of waiters) {
+    waiters.forEach((waiter, i) => {
       const cell = waiter.cell;
-      if (cell < 0) continue;
+      if (cell < 0) return;
       waiter.cell = -1;
       if (cells.cancel(cell)) {
         cells.free(cell);
-        continue;
+        return;
       }
-      if (cells.state(cell) === CELL_STATE.GRANTED) units++;
+      const state = cells.state(cell);
+      if (state === CELL_STATE.GRANTED) units++;
+      rejected[i] = state === CELL_STATE.REJECTED;
       cells.free(cell);
-    }
+    });
     while (units-- > 0) this.useUnit(null);
+    return rejected;
   }
 
   /**
