@@ -40,8 +40,8 @@ export class WaiterCells {
     this.size = cells.length / WAITER_WORDS;
   }
 
-  /** Cells at or above this index have never been used. */
-  private high(): number {
+  /** Cells at or above this index have never been used: scans stop here. */
+  high(): number {
     return Math.min(this.size, Atomics.load(this.header, H.WAITER_HIGH));
   }
 
@@ -87,6 +87,12 @@ export class WaiterCells {
     }
     Atomics.sub(this.header, H.WAITING, 1);
     return -1;
+  }
+
+  /** Whether a cell is WAITING and belongs to a thread other than `thread` (one load). */
+  isForeignWaiting(cell: number, thread: number): boolean {
+    const word = Atomics.load(this.cells, cell * WAITER_WORDS + W.STATE);
+    return (word & STATE_BITS) === CELL_STATE.WAITING && (word >>> OWNER_SHIFT) - 1 !== thread;
   }
 
   state(cell: number): CellState {

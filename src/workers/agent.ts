@@ -713,11 +713,10 @@ export class ThreadAgent implements HandleOwner {
     if (this.waitlist.length > 0) {
       // A starved or poorer foreign thread's waiter goes first; the grant closes and frees this
       // slot, so stop here (falling through would free the slot and grant its unit twice).
-      const foreign = foreignWaiting > 0 ? core.waiters.waitingInOrder(this.index) : null;
-      if (foreign !== null && this.grantOverLocal(foreign, slot)) return true;
+      if (foreignWaiting > 0 && this.grantOverLocal(slot)) return true;
       const waiter = this.waitlist.take(setting, this.evictDeadWaiter, core.memory.nowMs());
       if (waiter) {
-        if (foreign !== null) this.ageForeignWaiters(foreign, waiter.cell);
+        if (foreignWaiting > 0) this.ageForeignWaiters(waiter.cell);
         this.endCell(waiter);
         core.slots.setState(slot, SLOT_STATE.DIALING);
         waiter.serve(slot);
@@ -751,39 +750,45 @@ export class ThreadAgent implements HandleOwner {
    * was passed over more than MAX_AGE times (smartconnpool's age cap), else the oldest waiter of a
    * thread holding two connections fewer than this one (balance). `foreign` is oldest first.
    */
-  private grantOverLocal(foreign: number[], slot: number): boolean {
+  private grantOverLocal(slot: number): boolean {
+    // One pass over the cells, no sorting or allocation: this runs on every return while other
+    // threads wait. Oldest = smallest sequence number (wrap-safe difference).
     const { waiters: cells, threads } = this.core;
+    const mine = threads.slotsHeld(this.index);
+    let starved = -1;
     let poorer = -1;
-    for (const cell of foreign) {
+    for (let cell = 0, high = cells.high(); cell < high; cell++) {
+      if (!cells.isForeignWaiting(cell, this.index)) continue;
       if (cells.ageOf(cell) > MAX_AGE) {
-        this.grantCell(cell, slot);
-        return true;
-      }
-      if (poorer < 0) {
+        if (starved < 0 || ((cells.seqOf(cell) - cells.seqOf(starved)) | 0) < 0) starved = cell;
+      } else if (starved < 0 && mine >= 2 && (poorer < 0 || ((cells.seqOf(cell) - cells.seqOf(poorer)) | 0) < 0)) {
         const owner = cells.threadOf(cell);
         if (owner >= 0 && this.isRicherThan(threads.slotsHeld(owner))) poorer = cell;
       }
     }
-    if (poorer < 0) return false;
-    this.grantCell(poorer, slot);
+    const target = starved >= 0 ? starved : poorer;
+    if (target < 0) return false;
+    this.grantCell(target, slot);
     return true;
   }
+
 
   /**
    * Foreign waiters older than the local waiter just served were passed over once more, if they
    * need a handoff: a thread holding connections serves its own waiters, and moving a unit to it
    * early would cost a reconnect for nothing (the age cap is for threads that cannot progress).
    */
-  private ageForeignWaiters(foreign: number[], servedCell: number): void {
+  private ageForeignWaiters(servedCell: number): void {
     const cells = this.core.waiters;
     const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
     const now = this.core.memory.nowMs();
-    for (const cell of foreign) {
-      if (cells.state(cell) !== CELL_STATE.WAITING) continue;
+    for (let cell = 0, high = cells.high(); cell < high; cell++) {
+      if (!cells.isForeignWaiting(cell, this.index)) continue;
       if (!Number.isNaN(seq) && ((cells.seqOf(cell) - seq) | 0) >= 0) continue;
       if (this.needsHandoff(cell, now)) cells.bumpAge(cell);
     }
   }
+
 
   /**
    * Whether a waiter of another thread should get a unit from this one (at the cost of closing a
