@@ -7,7 +7,8 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { CELL_STATE, SharedCore } from '../../src/core/index.ts';
-import { CTL, Violations, rng, waitForGo } from './worker-kit.ts';
+import { rng } from '../support/random.ts';
+import { CTL, Violations, waitForGo } from './worker-kit.ts';
 
 interface Data {
   buffer: SharedArrayBuffer;

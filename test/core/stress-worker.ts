@@ -5,7 +5,8 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { BUSY, EMPTY, EXPIRED, SharedCore, SLOT_STATE, SLOT_STATE_NAMES, STAT, STACKS_PER_THREAD } from '../../src/core/index.ts';
-import { CTL, Violations, rng } from './worker-kit.ts';
+import { rng } from '../support/random.ts';
+import { CTL, Violations } from './worker-kit.ts';
 
 interface Data {
   buffer: SharedArrayBuffer;

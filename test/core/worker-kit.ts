@@ -1,16 +1,5 @@
 /** Small helpers shared by the core stress workers (not a test file). */
 
-/** xorshift32: deterministic per-worker randomness. */
-export function rng(seed: number): () => number {
-  let x = seed | 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
 export function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

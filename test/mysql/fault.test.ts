@@ -8,6 +8,7 @@ import { createSharedPool, type PooledConnection, type SharedPool } from '../../
 import { connect, type Mysql2PoolConnection, PROGRAM_NAME } from '../../src/workers/mysql2-connector.ts';
 import { closedPort, type FaultServer, startFaultServer } from '../support/fault-server.ts';
 import { until } from '../support/fake-connector.ts';
+import { sleep } from '../support/timing.ts';
 import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
 
 let pool: SharedPool | null = null;
@@ -27,8 +28,6 @@ async function spawn(n: number): Promise<MysqlThread[]> {
   threads.push(...started);
   return started;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function sessionId(conn: PooledConnection): number {
   return (conn.connection as Mysql2PoolConnection).threadId;

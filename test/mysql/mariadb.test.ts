@@ -10,6 +10,7 @@ import { createSharedPool, type PooledConnection, type SharedPool, type SharedPo
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
 import { until } from '../support/fake-connector.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import { sleep } from '../support/timing.ts';
 
 const skip = await mysqlSkip();
 
@@ -31,8 +32,6 @@ async function sqlMode(conn: PooledConnection): Promise<string> {
   const [rows] = await conn.query<[{ m: string }[], unknown]>('SELECT @@session.sql_mode AS m');
   return rows[0].m;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
   beforeAll(async () => {

@@ -10,6 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
+import { getAndHold, putBack } from '../support/worker-commands.ts';
 
 const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
@@ -17,31 +18,15 @@ const held = new Map<number, PooledConnection>();
 
 type Command = { cmd: string; id?: number; timeoutMs?: number; setting?: string; n?: number; sql?: string; parallel?: number };
 
-function fail(id: number | undefined, error: unknown): void {
-  const e = error as Error & { code?: string };
-  port.postMessage({ type: 'error', id, code: e.code, message: e.message });
-}
-
 port.on('message', async (m: Command) => {
   switch (m.cmd) {
     case 'get':
-      try {
-        const conn = await db.get({ timeoutMs: m.timeoutMs, setting: m.setting ? db.setting(m.setting) : null });
-        held.set(m.id!, conn);
-        port.postMessage({ type: 'got', id: m.id, threadId: (conn.connection as Mysql2PoolConnection).threadId });
-      } catch (error) {
-        fail(m.id, error);
-      }
+      await getAndHold(port, db, held, m, (conn) => ({ threadId: (conn.connection as Mysql2PoolConnection).threadId }));
       break;
     case 'recycle':
-    case 'taint': {
-      const conn = held.get(m.id!);
-      held.delete(m.id!);
-      if (m.cmd === 'recycle') conn?.recycle();
-      else conn?.taint();
-      port.postMessage({ type: 'done', id: m.id });
+    case 'taint':
+      putBack(port, held, m);
       break;
-    }
     case 'loop': {
       let ok = 0;
       const errors: string[] = [];

@@ -1,7 +1,7 @@
 /** Drives test/mysql/mysql-worker.ts threads. */
 import type { Worker } from 'node:worker_threads';
 import type { SharedPool } from '../../src/index.ts';
-import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
+import { nextMessage, requestReply, spawnTsWorker } from '../support/spawn.ts';
 
 export interface Reply {
   type: string;
@@ -30,18 +30,7 @@ export async function startMysqlThread(pool: SharedPool): Promise<MysqlThread> {
   const worker = spawnTsWorker(new URL('./mysql-worker.ts', import.meta.url), { pool: pool.handle });
   await nextMessage(worker, 'ready');
   const request = (message: Record<string, unknown>, reply: string): Promise<Reply> =>
-    new Promise<Reply>((resolve, reject) => {
-      const onMessage = (m: Reply): void => {
-        if ((m.type === reply || m.type === 'error') && m.id === message.id) {
-          worker.off('message', onMessage);
-          worker.off('error', reject);
-          resolve(m);
-        }
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.postMessage(message);
-    });
+    requestReply<Reply>(worker, message, (m) => (m.type === reply || m.type === 'error') && m.id === message.id);
   return {
     worker,
     request,

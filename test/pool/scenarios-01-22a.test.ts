@@ -7,48 +7,19 @@
  * of a connection whose socket was closed; "open" (currently open) = control.openNow;
  * lastID = control.lastId; `p.wait.waiting()` = pool.client.agent.waiting; ctx deadlines = timeoutMs.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createSharedPool, PoolClosedError, PoolDrainTimeoutError, PoolOptionError, type PooledConnection,
-  type SharedPool, type SharedPoolOptions,
-} from '../../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { PoolClosedError, PoolDrainTimeoutError, PoolOptionError, type PooledConnection } from '../../src/index.ts';
 import { SLOT_STATE } from '../../src/core/slot-table.ts';
-import { type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
+import { until } from '../support/fake-connector.ts';
+import { finish, openPool, settle, usePoolFixture } from '../support/pool-fixture.ts';
+import { sleep } from '../support/timing.ts';
 
 const FOO = 'SET foo=1';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const pools: SharedPool[] = [];
-afterEach(async () => {
-  // Safety net for a test that failed half-way (a passing test has closed its pool already).
-  for (const p of pools.splice(0)) await p.close({ timeoutMs: 500 }).catch(() => {});
-});
-
-async function open(options: Omit<SharedPoolOptions, 'connector'>): Promise<{ pool: SharedPool; control: FakeControl }> {
-  const { control, connector } = fakeConnector();
-  const pool = await createSharedPool({ connector, ...options });
-  pools.push(pool);
-  return { pool, control };
-}
-
-/** The common ending: close (or the close that already ran), quiescent invariants, nothing left open. */
-async function finish(pool: SharedPool, control: FakeControl, closeRejects = false): Promise<void> {
-  if (closeRejects) await expect(pool.close()).rejects.toBeInstanceOf(PoolDrainTimeoutError);
-  else await pool.close();
-  await pool.settled();
-  expect(pool.isOpen).toBe(false);
-  expect(pool.verify()).toEqual([]);
-  expect(control.openNow).toBe(0);
-}
-
-/** Rejection of a promise that is expected to fail later (so it is never unhandled). */
-function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  return p.then((value) => ({ value }), (error: unknown) => ({ error }));
-}
+usePoolFixture(500);
 
 describe('smartconnpool scenarios 1–11', () => {
   it('#1 TestOpen: gets open conns, waiters are served by puts, put(nil) refills, setCapacity shrinks/grows, close closes all', async () => {
-    const { pool, control } = await open({ capacity: 5, maxCapacity: 6 });
+    const { pool, control } = await openPool({ capacity: 5, maxCapacity: 6 });
     const foo = pool.setting(FOO);
     const get = (i: number): Promise<PooledConnection> => pool.get(i % 2 === 0 ? {} : { setting: foo });
     const resources: PooledConnection[] = [];
@@ -115,7 +86,7 @@ describe('smartconnpool scenarios 1–11', () => {
   });
 
   it('#2 TestShrinking: setCapacity waits for returns, a waiter and a pending shrink do not deadlock, racing setCapacity calls apply in order', async () => {
-    const { pool, control } = await open({ capacity: 5 });
+    const { pool, control } = await openPool({ capacity: 5 });
     const foo = pool.setting(FOO);
     const get = (i: number): Promise<PooledConnection> => pool.get(i % 2 === 0 ? {} : { setting: foo });
     const resources: PooledConnection[] = [];
@@ -170,7 +141,7 @@ describe('smartconnpool scenarios 1–11', () => {
   });
 
   it('#3 TestClosing: close waits for 5 borrowed conns, puts are allowed meanwhile, then everything is 0 and closed', async () => {
-    const { pool, control } = await open({ capacity: 5 });
+    const { pool, control } = await openPool({ capacity: 5 });
     const resources: PooledConnection[] = [];
     for (let i = 0; i < 5; i++) resources[i] = await pool.get();
 
@@ -197,7 +168,7 @@ describe('smartconnpool scenarios 1–11', () => {
   it('#4 TestReopen: a refresh that says true drains the borrowed conns and restores capacity', async () => {
     let calls = 0;
     // Adapted: refresh every 20 ms instead of 500 ms, and the "1 s later" is a poll for the reopen.
-    const { pool, control } = await open({
+    const { pool, control } = await openPool({
       capacity: 5, refreshIntervalMs: 20, refresh: () => { calls++; return true; },
     });
     const resources: PooledConnection[] = [];
@@ -220,7 +191,7 @@ describe('smartconnpool scenarios 1–11', () => {
 
   it('#5 TestRefreshWorkerContinuesAfterTriggeredReopen: the refresh check keeps running after one reopen', async () => {
     let calls = 0;
-    const { pool, control } = await open({
+    const { pool, control } = await openPool({
       capacity: 5, refreshIntervalMs: 10, refresh: () => ++calls === 1,
     });
     (await pool.get()).recycle();
@@ -239,7 +210,7 @@ describe('smartconnpool scenarios 1–11', () => {
     let calls = 0;
     // Adapted: closeTimeoutMs 10 s instead of 500 ms, so a slow machine cannot end the blocked
     // reopen (and let a second refresh in) during the 100 ms observation window.
-    const { pool, control } = await open({
+    const { pool, control } = await openPool({
       capacity: 1, refreshIntervalMs: 20, closeTimeoutMs: 10_000, refresh: () => { calls++; return true; },
     });
     const conn = await pool.get();
@@ -254,7 +225,7 @@ describe('smartconnpool scenarios 1–11', () => {
   });
 
   it('#7 TestUserClosing: close with a deadline fails (naming capacity/active/borrowed) while one conn is out', async () => {
-    const { pool, control } = await open({ capacity: 5 });
+    const { pool, control } = await openPool({ capacity: 5 });
     const resources: PooledConnection[] = [];
     for (let i = 0; i < 5; i++) resources[i] = await pool.get();
     for (const r of resources.slice(0, 4)) r.recycle();
@@ -271,11 +242,11 @@ describe('smartconnpool scenarios 1–11', () => {
     expect(socket.isClosed()).toBe(true);
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
     // Adapted: close() is idempotent and returns the same (rejected) promise.
-    await finish(pool, control, true);
+    await finish(pool, control, PoolDrainTimeoutError);
   });
 
   it('#8 TestCloseWithContextAfterIdleCleanupPopDoesNotLeak: a conn re-inserted by the sweep during close is closed, never handed to the waiter', async () => {
-    const { pool, control } = await open({ capacity: 2 });
+    const { pool, control } = await openPool({ capacity: 2 });
     const held = await pool.get();
     const idle = await pool.get();
     idle.recycle();
@@ -308,7 +279,7 @@ describe('smartconnpool scenarios 1–11', () => {
   });
 
   it('#9 TestCloseWithContextAfterSetCapacityZeroClosesPool: a pool paused at capacity 0 is still open and closes properly', async () => {
-    const { pool, control } = await open({ capacity: 2 });
+    const { pool, control } = await openPool({ capacity: 2 });
     (await pool.get()).recycle();
     await pool.setCapacity(0);
     expect(pool.isOpen).toBe(true);
@@ -320,7 +291,7 @@ describe('smartconnpool scenarios 1–11', () => {
   });
 
   it('#10 TestCloseWithContextDrainsAfterTimedOutSetCapacityZero: after a timed-out setCapacity(0), close still drains (and times out)', async () => {
-    const { pool, control } = await open({ capacity: 2 });
+    const { pool, control } = await openPool({ capacity: 2 });
     const conn = await pool.get();
     // Adapted: an expired context is a 0 ms deadline.
     await expect(pool.setCapacity(0, { timeoutMs: 0 })).rejects.toBeInstanceOf(PoolDrainTimeoutError);
@@ -334,12 +305,12 @@ describe('smartconnpool scenarios 1–11', () => {
     conn.recycle();
     expect(socket.isClosed()).toBe(true);
     expect(pool.stats().Active).toBe(0);
-    await finish(pool, control, true);
+    await finish(pool, control, PoolDrainTimeoutError);
   });
 
   it('#11 TestSetCapacityRejectedOnClosedPool: setCapacity works while open and is rejected once closing/closed', async () => {
     // Adapted: createSharedPool() returns an open pool, so the "never opened" case does not exist.
-    const { pool, control } = await open({ capacity: 2, maxCapacity: 5 });
+    const { pool, control } = await openPool({ capacity: 2, maxCapacity: 5 });
     await pool.setCapacity(3);
     expect(pool.stats().Capacity).toBe(3);
     // Extra: a setCapacity queued behind a close (held conn keeps the drain pending) must not re-arm capacity.

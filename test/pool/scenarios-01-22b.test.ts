@@ -7,41 +7,15 @@
  * of a connection whose socket was closed; "open" (currently open) = control.openNow;
  * lastID = control.lastId; `p.wait.waiting()` = pool.client.agent.waiting.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createSharedPool, PoolError, PoolOptionError, type PooledConnection, type SharedPool, type SharedPoolOptions,
-} from '../../src/index.ts';
-import { type FakeConnection, type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
+import { describe, expect, it } from 'vitest';
+import { createSharedPool, PoolError, PoolOptionError, type PooledConnection } from '../../src/index.ts';
+import { type FakeConnection, fakeConnector, until } from '../support/fake-connector.ts';
+import { finish, openPool, settle, usePoolFixture } from '../support/pool-fixture.ts';
+import { sleep } from '../support/timing.ts';
 
 const FOO = 'SET foo=1';
 const CONNECT_FAILURE = 'failed to connect: forced failure';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const pools: SharedPool[] = [];
-afterEach(async () => {
-  // Safety net for a test that failed half-way (a passing test has closed its pool already).
-  for (const p of pools.splice(0)) await p.close({ timeoutMs: 500 }).catch(() => {});
-});
-
-async function open(options: Omit<SharedPoolOptions, 'connector'>): Promise<{ pool: SharedPool; control: FakeControl }> {
-  const { control, connector } = fakeConnector();
-  const pool = await createSharedPool({ connector, ...options });
-  pools.push(pool);
-  return { pool, control };
-}
-
-/** The common ending: close, quiescent invariants, every connection ever opened is closed. */
-async function finish(pool: SharedPool, control: FakeControl): Promise<void> {
-  await pool.close();
-  await pool.settled();
-  expect(pool.isOpen).toBe(false);
-  expect(pool.verify()).toEqual([]);
-  expect(control.openNow).toBe(0);
-}
-
-function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  return p.then((value) => ({ value }), (error: unknown) => ({ error }));
-}
+usePoolFixture(500);
 
 const SETTINGS = [
   { label: 'no setting', sql: null },
@@ -51,7 +25,7 @@ const SETTINGS = [
 describe('smartconnpool scenarios 12–22', () => {
   it('#12 TestConnReopen: max lifetime reopens on put, the idle worker refreshes, failing reopens release the unit', async () => {
     // Adapted: IdleTimeout 20 ms (Go: 200 ms); the fixed sleeps of the Go test become polls.
-    const { pool, control } = await open({ capacity: 1, idleTimeoutMs: 20, maxLifetimeMs: 10 });
+    const { pool, control } = await openPool({ capacity: 1, idleTimeoutMs: 20, maxLifetimeMs: 10 });
     const conn = await pool.get();
     expect(control.lastId).toBe(1);
     // The lifetime is drawn in [10, 20) ms: after 30 ms the put must reopen.
@@ -78,7 +52,7 @@ describe('smartconnpool scenarios 12–22', () => {
 
   for (const { label, sql } of SETTINGS) {
     it(`#13 TestIdleTimeout (${label}): borrowed conns are never idle-closed; returned ones are all closed and replaced`, async () => {
-      const { pool, control } = await open({ capacity: 5, idleTimeoutMs: 10 });
+      const { pool, control } = await openPool({ capacity: 5, idleTimeoutMs: 10 });
       const setting = sql === null ? null : pool.setting(sql);
       const conns: PooledConnection[] = [];
       for (let i = 0; i < 5; i++) conns.push(await pool.get({ setting }));
@@ -101,7 +75,7 @@ describe('smartconnpool scenarios 12–22', () => {
 
   for (const { label, sql } of SETTINGS) {
     it(`#14 TestIdleTimeoutCreateFail (${label}): failing reopens after idle expiry drive Active to 0`, async () => {
-      const { pool, control } = await open({ capacity: 1, idleTimeoutMs: 10 });
+      const { pool, control } = await openPool({ capacity: 1, idleTimeoutMs: 10 });
       const setting = sql === null ? null : pool.setting(sql);
       const conn = await pool.get({ setting });
       // Fail connects before the put so the idle worker's reopen fails.
@@ -119,7 +93,7 @@ describe('smartconnpool scenarios 12–22', () => {
 
   it('#15 TestMaxLifetime: no max lifetime never reopens; with one, an old conn is reopened on put', async () => {
     {
-      const { pool, control } = await open({ capacity: 1, idleTimeoutMs: 10_000, maxLifetimeMs: 0 });
+      const { pool, control } = await openPool({ capacity: 1, idleTimeoutMs: 10_000, maxLifetimeMs: 0 });
       const conn = await pool.get();
       expect(control.lastId).toBe(1);
       expect(control.openNow).toBe(1);
@@ -135,7 +109,7 @@ describe('smartconnpool scenarios 12–22', () => {
       // Adapted: MaxLifetime 50 ms (Go: 10 ms) with an immediate put (Go: after 5 ms) and a put
       // after 110 ms > 2 × lifetime (Go: 20 ms), so a loaded machine cannot flip either outcome.
       const lifetime = 50;
-      const { pool, control } = await open({ capacity: 1, idleTimeoutMs: 10_000, maxLifetimeMs: lifetime });
+      const { pool, control } = await openPool({ capacity: 1, idleTimeoutMs: 10_000, maxLifetimeMs: lifetime });
       let conn = await pool.get();
       expect(control.lastId).toBe(1);
       conn.recycle();
@@ -160,12 +134,12 @@ describe('smartconnpool scenarios 12–22', () => {
 
   it('#16 TestExtendedLifetimeTimeout: 0 disables; 10 ms gives values in [10, 20) ms', async () => {
     {
-      const { pool, control } = await open({ capacity: 1, maxLifetimeMs: 0 });
+      const { pool, control } = await openPool({ capacity: 1, maxLifetimeMs: 0 });
       expect(pool.client.agent.extendedMaxLifetimeMs()).toBe(0);
       await finish(pool, control);
     }
     {
-      const { pool, control } = await open({ capacity: 1, maxLifetimeMs: 10 });
+      const { pool, control } = await openPool({ capacity: 1, maxLifetimeMs: 10 });
       for (let i = 0; i < 1000; i++) {
         const v = pool.client.agent.extendedMaxLifetimeMs();
         expect(v).toBeGreaterThanOrEqual(10);
@@ -177,7 +151,7 @@ describe('smartconnpool scenarios 12–22', () => {
 
   it('#17 TestExtendedMaxLifetimeJitter: values in [L, 2L) and some above 1.5 L within 64 draws', async () => {
     const L = 1000;
-    const { pool, control } = await open({ capacity: 1, maxLifetimeMs: L });
+    const { pool, control } = await openPool({ capacity: 1, maxLifetimeMs: L });
     let above = false;
     for (let i = 0; i < 64; i++) {
       const v = pool.client.agent.extendedMaxLifetimeMs();
@@ -194,7 +168,7 @@ describe('smartconnpool scenarios 12–22', () => {
     const { connector } = fakeConnector();
     await expect(createSharedPool({ connector, capacity: 1, maxLifetimeMs: -1 })).rejects.toBeInstanceOf(PoolOptionError);
     // The agent's own guard: a config of 0 or below gives 0, and no put reopens.
-    const { pool, control } = await open({ capacity: 1 });
+    const { pool, control } = await openPool({ capacity: 1 });
     const agent = pool.client.agent;
     agent.config.maxLifetimeMs = -10;
     expect(agent.extendedMaxLifetimeMs()).toBe(0);
@@ -210,7 +184,7 @@ describe('smartconnpool scenarios 12–22', () => {
   for (const { label, sql } of SETTINGS) {
     for (const [maxIdle, expClosed] of [[2, 3], [0, 0]] as const) {
       it(`#19 TestMaxIdleCount (${label}, maxIdle ${maxIdle}): returns beyond the idle limit are closed (${expClosed})`, async () => {
-        const { pool, control } = await open({ capacity: 5, maxIdle });
+        const { pool, control } = await openPool({ capacity: 5, maxIdle });
         const setting = sql === null ? null : pool.setting(sql);
         const conns: PooledConnection[] = [];
         for (let i = 0; i < 5; i++) conns.push(await pool.get({ setting }));
@@ -227,7 +201,7 @@ describe('smartconnpool scenarios 12–22', () => {
 
   for (const { label, sql } of SETTINGS) {
     it(`#20 TestCreateFail (${label}): the connector error comes back verbatim and the unit is released`, async () => {
-      const { pool, control } = await open({ capacity: 5 });
+      const { pool, control } = await openPool({ capacity: 5 });
       const setting = sql === null ? null : pool.setting(sql);
       control.failConnect = true;
       const error = await pool.get({ setting }).then(() => null, (e: unknown) => e);
@@ -241,7 +215,7 @@ describe('smartconnpool scenarios 12–22', () => {
   }
 
   it('#21 TestCreateFailOnPut: a failing put(nil) replacement releases the unit', async () => {
-    const { pool, control } = await open({ capacity: 5 });
+    const { pool, control } = await openPool({ capacity: 5 });
     // put(nil) via taint(). Adapted: the replacement dial runs in the background; await settled().
     let conn = await pool.get();
     control.failConnect = true;
@@ -272,7 +246,7 @@ describe('smartconnpool scenarios 12–22', () => {
 
   for (const { label, sql } of SETTINGS) {
     it(`#22 TestSlowCreateFail (${label}): slow failing dials release their units; the third waiter gets a dial of its own`, async () => {
-      const { pool, control } = await open({ capacity: 2 });
+      const { pool, control } = await openPool({ capacity: 2 });
       const setting = sql === null ? null : pool.setting(sql);
       control.delayMs = 20;
       control.failConnect = true;

@@ -3,62 +3,16 @@
  * thread), fake connector. Where our deliberate deviations (docs/helper-brief.md) change what can be
  * observed, the test asserts OUR behaviour and says so in an "Adapted:" comment.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createSharedPool, PoolClosedError, PoolContextExpiredError, PoolTimeoutError,
-  type PooledConnection, type SharedPool, type SharedPoolOptions,
+  PoolClosedError, PoolContextExpiredError, PoolTimeoutError, type PooledConnection, type SharedPool,
 } from '../../src/index.ts';
 import { EMPTY } from '../../src/core/treiber-stack.ts';
-import { type FakeConnection, type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
+import { until } from '../support/fake-connector.ts';
+import { fake, finishDrained, openPool, parked, track, usePoolFixture } from '../support/pool-fixture.ts';
+import { sleep } from '../support/timing.ts';
 
-type Options = Omit<SharedPoolOptions, 'connector' | 'connection'>;
-
-const opened: { pool: SharedPool; control: FakeControl }[] = [];
-
-async function openPool(options: Options): Promise<{ pool: SharedPool; control: FakeControl }> {
-  const { control, connector } = fakeConnector();
-  const pool = await createSharedPool({ connector, ...options });
-  opened.push({ pool, control });
-  return { pool, control };
-}
-
-afterEach(async () => {
-  // Safety net for a failed test: unblock connects and close whatever is left.
-  for (const { pool, control } of opened.splice(0)) {
-    control.ignoreSignal = false;
-    control.release();
-    await pool.close({ timeoutMs: 2000 }).catch(() => {});
-  }
-});
-
-/** Every test ends here: close, background work settled, invariants hold, no socket left open. */
-async function finish(pool: SharedPool, control: FakeControl): Promise<void> {
-  await pool.close();
-  await pool.settled();
-  expect(pool.isOpen).toBe(false);
-  expect(pool.verify()).toEqual([]);
-  expect(pool.stats().Active).toBe(0);
-  expect(control.openNow).toBe(0);
-  expect(control.blockedNow).toBe(0);
-}
-
-/** Waits until `n` gets are parked in this thread's waitlist. */
-async function parked(pool: SharedPool, n: number): Promise<void> {
-  await until(() => pool.client.waiting === n, 5000, `${n} parked waiters (now ${pool.client.waiting})`);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const fake = (conn: PooledConnection): FakeConnection => conn.connection as FakeConnection;
-
-/** Settles a promise into a plain record, so a test can look without awaiting a rejection twice. */
-function track<T>(promise: Promise<T>): { done: boolean; value?: T; error?: unknown; promise: Promise<void> } {
-  const state: { done: boolean; value?: T; error?: unknown; promise: Promise<void> } = { done: false, promise: Promise.resolve() };
-  state.promise = promise.then(
-    (value) => { state.done = true; state.value = value; },
-    (error: unknown) => { state.done = true; state.error = error; },
-  );
-  return state;
-}
+usePoolFixture();
 
 /** Slot indices on an idle stack of the main thread, top first. */
 function stackSlots(pool: SharedPool, stack: number): number[] {
@@ -88,7 +42,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(stats.InUse).toBe(1);
     expect(control.attempts).toBe(1); // the timed-out gets dialled nothing
     held.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#24 TestExpired: a get with an already-ended signal fails with "connection pool context already expired"', async () => {
@@ -109,7 +63,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.attempts).toBe(1);
     expect(pool.stats().InUse).toBe(0);
     expect(pool.stats().WaitCount).toBe(0);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#25 TestMultiSettings: [none, foo, bar, bar, foo] open 5 conns, then 5 waits are served by returns without new dials', async () => {
@@ -152,7 +106,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.resets).toBe(0);
     for (const conn of second) conn.recycle();
     expect(pool.verify()).toEqual([]);
-    await finish(pool, control);
+    await finishDrained(pool, control);
     expect(control.closed).toBe(5);
   });
 
@@ -177,7 +131,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.opened).toBe(5); // no new conns
     expect(pool.stats().WaitCount).toBe(0);
     for (const conn of fooConns) conn.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#27 TestApplySettingsFailure: with ApplySetting failing, 2 gets for foo succeed (already foo), 3 fail; 5 plain gets then succeed', async () => {
@@ -212,7 +166,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     }
     expect(pool.stats().InUse).toBe(5);
     for (const conn of plain) conn.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#28 TestGetSpike: 2000 rounds of 80 concurrent get+recycle on a warm pool of 5, 1 s deadline: no errors', async () => {
@@ -246,7 +200,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(pool.stats().InUse).toBe(0);
     expect(pool.client.waiting).toBe(0);
     expect(pool.verify()).toEqual([]);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#29 TestCloseDuringWaitForConn: close during a get/recycle storm (cap 1, 50 loops) returns, and no loop hangs', async () => {
@@ -291,7 +245,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
       expect(stats.Capacity).toBe(0);
       expect(stats.Available).toBe(0);
       expect(stats.InUse).toBe(0);
-      await finish(pool, control);
+      await finishDrained(pool, control);
       expect(control.opened).toBe(control.closed);
     }
   });
@@ -327,7 +281,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.closed).toBe(1);
     await pool.close({ timeoutMs: 500 });
     expect(control.closed).toBe(control.opened); // every conn ever created is closed
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#31 TestIdleTimeoutReopenDoesNotBlockGetsDespiteAvailableCapacity: a blocked sweep reopen does not block gets', async () => {
@@ -354,7 +308,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(pool.stats().Active).toBe(4);
     for (const conn of [...got, extra]) conn.recycle();
     expect(pool.verify()).toEqual([]);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#32 TestIdleTimeoutBoundsExpiredSweep: 2 expired idle + 4 borrowed: each sweep closes only the oldest', async () => {
@@ -380,7 +334,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     await pool.settled();
     expect(pool.stats()).toMatchObject({ Active: 6, Available: 2 });
     for (const conn of conns.slice(2)) conn.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#33 TestIdleTimeoutStopsReopeningWhenPoolCloses: after close only the in-flight reopen completes, and its conn is closed', async () => {
@@ -409,7 +363,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.opened).toBe(5);
     expect(control.closed).toBe(5); // 2 expired + 2 drained + the late reopen
     control.ignoreSignal = false;
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#34 TestIdleTimeoutCloseInStackDoesNotAllocate: a sweep over 1000 fresh idle conns re-pushes all, closes none', async () => {
@@ -431,7 +385,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.closed).toBe(0);
     expect(control.opened).toBe(1000);
     expect(pool.verify()).toEqual([]);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#35 TestIdleTimeoutDoesntLeaveLingeringConnection: idle conns cycle while Active and Available stay at 10', async () => {
@@ -450,7 +404,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     await pool.settled();
     expect(pool.stats()).toMatchObject({ Active: 10, Available: 10, InUse: 0 });
     expect(control.openNow).toBe(10);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#36 TestCloseDoesNotHandOffToWaiters: a conn recycled during close is closed, never handed to the waiter', async () => {
@@ -473,7 +427,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(waiter.value).toBeUndefined();
     expect(control.opened).toBe(1);
     expect(pool.stats().Active).toBe(0);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#37 TestSetCapacityReductionDrainsWithWaiters: shrinking 4→1 with 4 waiters finishes once the 4 are recycled', async () => {
@@ -505,7 +459,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     waiters[0].value!.recycle();
     await closing.promise;
     expect(closing.error).toBeUndefined();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#38 TestIdleWorkerConnectCancelsOnClose: a blocked idle-worker reconnect is aborted by close', async () => {
@@ -523,7 +477,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.aborted).toBe(1);
     expect(control.attempts).toBe(2);
     expect(control.opened).toBe(1);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#39 TestTaintConnectCancelsOnClose: taint returns at once; its blocked replacement connect is aborted by close', async () => {
@@ -539,7 +493,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     await pool.settled();
     expect(control.aborted).toBe(1);
     expect(control.opened).toBe(1);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#40 TestTaintWakesWaiter: the replacement dialled for a tainted conn goes to the waiter', async () => {
@@ -557,7 +511,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.openNow).toBe(1);
     expect(pool.stats().WaitCount).toBe(1);
     got.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#41 TestRecycleMaxLifetimeWakesWaiter: the max-lifetime reopen in recycle goes to the waiter', async () => {
@@ -575,7 +529,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(pool.stats().MaxLifetimeClosed).toBe(1);
     waiter.value!.recycle(); // may reopen once more (it is past its lifetime too, or not): either is fine
     await pool.settled();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#42 TestRecycleMaxLifetimePreservesSetting: a foo conn past its lifetime is reopened with foo, into the foo stack', async () => {
@@ -597,7 +551,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(control.applies).toBe(2); // served from the foo stack, no new apply
     again.recycle();
     await pool.settled();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#43 TestIdleWorkerReopenPreservesSetting: the idle worker reopens a foo conn with foo, into the foo stack', async () => {
@@ -622,7 +576,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     expect(fake(again).applied).toBe('SET foo=1');
     expect(control.applies).toBe(2);
     again.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#44 TestRecycleMaxLifetimeReopenCancelsOnClose: recycle returns; the blocked max-lifetime reopen is aborted by close', async () => {
@@ -638,6 +592,6 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     await pool.settled();
     expect(control.aborted).toBe(1);
     expect(control.opened).toBe(1);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 });

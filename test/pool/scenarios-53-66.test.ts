@@ -12,10 +12,9 @@
  * there makes the returner meet the dead waiter (smartconnpool's inline eviction).
  */
 import { setMaxListeners } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createSharedPool, PoolClosedError, PoolTimeoutError, PoolWaiterCapError,
-  type PooledConnection, type SharedPool, type SharedPoolOptions,
+  PoolClosedError, PoolTimeoutError, PoolWaiterCapError, type PooledConnection, type SharedPool,
 } from '../../src/index.ts';
 import { CELL_STATE, WaiterCells } from '../../src/core/waiter-cells.ts';
 import { SharedCore } from '../../src/core/shared-core.ts';
@@ -23,52 +22,11 @@ import { BUSY, EXPIRED, SLOT_STATE } from '../../src/core/slot-table.ts';
 import { REQUEST } from '../../src/core/thread-registry.ts';
 import { EMPTY, TreiberStacks } from '../../src/core/treiber-stack.ts';
 import { type LocalWaiter, LocalWaitlist } from '../../src/workers/local-waitlist.ts';
-import { type FakeConnection, type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
+import { until } from '../support/fake-connector.ts';
+import { fake, finishDrained, openPool, parked, track, usePoolFixture } from '../support/pool-fixture.ts';
+import { sleep } from '../support/timing.ts';
 
-type Options = Omit<SharedPoolOptions, 'connector' | 'connection'>;
-
-const opened: { pool: SharedPool; control: FakeControl }[] = [];
-
-async function openPool(options: Options): Promise<{ pool: SharedPool; control: FakeControl }> {
-  const { control, connector } = fakeConnector();
-  const pool = await createSharedPool({ connector, ...options });
-  opened.push({ pool, control });
-  return { pool, control };
-}
-
-afterEach(async () => {
-  for (const { pool, control } of opened.splice(0)) {
-    control.ignoreSignal = false;
-    control.release();
-    await pool.close({ timeoutMs: 2000 }).catch(() => {});
-  }
-});
-
-async function finish(pool: SharedPool, control: FakeControl): Promise<void> {
-  await pool.close();
-  await pool.settled();
-  expect(pool.isOpen).toBe(false);
-  expect(pool.verify()).toEqual([]);
-  expect(pool.stats().Active).toBe(0);
-  expect(control.openNow).toBe(0);
-  expect(control.blockedNow).toBe(0);
-}
-
-async function parked(pool: SharedPool, n: number): Promise<void> {
-  await until(() => pool.client.waiting === n, 5000, `${n} parked waiters (now ${pool.client.waiting})`);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const fake = (conn: PooledConnection): FakeConnection => conn.connection as FakeConnection;
-
-function track<T>(promise: Promise<T>): { done: boolean; value?: T; error?: unknown; promise: Promise<void> } {
-  const state: { done: boolean; value?: T; error?: unknown; promise: Promise<void> } = { done: false, promise: Promise.resolve() };
-  state.promise = promise.then(
-    (value) => { state.done = true; state.value = value; },
-    (error: unknown) => { state.done = true; state.error = error; },
-  );
-  return state;
-}
+usePoolFixture();
 
 /** active = idle + borrowed + in flight, counted from the slot table; no idle stack holds EXPIRED/BUSY. */
 function expectAccounting(pool: SharedPool): { idle: number; borrowed: number; inFlight: number } {
@@ -132,7 +90,7 @@ describe('waitlist_test.go (53–60)', () => {
     held.recycle();
     await closing.promise;
     expect(closing.error).toBeUndefined();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#54 TestWaitlistWaiterCap: a waiter over maxWaiters is rejected and not listed; the listed ones get other errors on close', async () => {
@@ -154,7 +112,7 @@ describe('waitlist_test.go (53–60)', () => {
     held.recycle();
     await closing.promise;
     expect(closing.error).toBeUndefined();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#55 TestWaitlistTryReturnConnEvictsExpiredWaiters: [expired, live]: the live one gets the conn, the expired one is evicted', async () => {
@@ -194,7 +152,7 @@ describe('waitlist_test.go (53–60)', () => {
     expect(pool.stats().Waiting).toBe(0);
     liveGet.value!.recycle();
     expect(control.opened).toBe(1);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#56 TestWaitlistTryReturnConnAllWaitersExpired: all 3 expired: no handoff, all evicted, the conn goes idle', async () => {
@@ -228,7 +186,7 @@ describe('waitlist_test.go (53–60)', () => {
     const again = await pool.get();
     expect(again.slot).toBe(held.slot);
     again.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#57 TestWaitlistMaybeStarvingCountSkipsExpiredWaiters: [expired, live] counts 1', () => {
@@ -260,7 +218,7 @@ describe('waitlist_test.go (53–60)', () => {
     expect(pool.stats().WaitCount).toBe(1);
     expect(control.opened).toBe(1);
     waiter.value!.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#59 TestWaitlistClaimedWaiterStillReceivesAfterExpiry: a waiter claimed by a returner keeps the conn even if its signal ends next', async () => {
@@ -296,7 +254,7 @@ describe('waitlist_test.go (53–60)', () => {
     expect(cells.grant(cell)).toBe(true); // claimed by a returner
     expect(cells.cancel(cell)).toBe(false); // the owner's expiry comes too late
     expect(cells.state(cell)).toBe(CELL_STATE.GRANTED); // so the owner holds the unit and must use it
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#60 TestWaitlistConvoyDrainsUnderConcurrentReturns: 4000 expired + 64 live, 8 returners with 64 conns', async () => {
@@ -345,7 +303,7 @@ describe('waitlist_test.go (53–60)', () => {
     expect(control.opened).toBe(64);
     expect(pool.verify()).toEqual([]);
     for (const w of live) w.value!.recycle();
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 });
 
@@ -412,7 +370,7 @@ describe('port-specific additions (63–66)', () => {
     waiter.value!.recycle();
     held[2].recycle();
     expect(pool.stats()).toMatchObject({ Capacity: 2, Active: 2, InUse: 0 });
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#64 put(none) on a closed pool (or over capacity) does not call the connector', async () => {
@@ -437,7 +395,7 @@ describe('port-specific additions (63–66)', () => {
     await pool.settled();
     expect(control.attempts).toBe(3);
     expect(pool.stats().Dials).toBe(3);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#65 an EXPIRED conn is never pushed back; active = idle + borrowed + in flight throughout sweeps and gets', async () => {
@@ -483,7 +441,7 @@ describe('port-specific additions (63–66)', () => {
     got.recycle();
     expectAccounting(pool);
     expect(pool.verify()).toEqual([]);
-    await finish(pool, control);
+    await finishDrained(pool, control);
   });
 
   it('#66 a reopen keeps the setting only if the re-apply succeeds; a failing re-apply releases the slot', async () => {
@@ -511,7 +469,7 @@ describe('port-specific additions (63–66)', () => {
     expectAccounting(pool);
     expect(pool.verify()).toEqual([]);
     control.failApply = false;
-    await finish(pool, control);
+    await finishDrained(pool, control);
 
     // Idle-sweep reopen.
     const second = await openPool({ capacity: 2 });
@@ -531,7 +489,7 @@ describe('port-specific additions (63–66)', () => {
     expect(p2.core.stacks.peek(p2.core.settingStack(p2.client.threadIndex, bar.id))).toBe(EMPTY);
     expect(p2.verify()).toEqual([]);
     second.control.failApply = false;
-    await finish(p2, second.control);
+    await finishDrained(p2, second.control);
   });
 });
 

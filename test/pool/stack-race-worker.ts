@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { EMPTY, SharedCore } from '../../src/core/index.ts';
+import { rng } from '../support/random.ts';
 
 interface Data {
   buffer: SharedArrayBuffer;
@@ -28,13 +29,7 @@ const ctl = new Int32Array(data.ctl);
 const id = data.workerId;
 const stacks = data.stacks;
 
-let x = data.seed | 0 || 0x9e3779b9;
-function random(): number {
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return (x >>> 0) / 4294967296;
-}
+const random = rng(data.seed);
 const pick = (): number => stacks[Math.floor(random() * stacks.length)];
 
 let violations = 0;

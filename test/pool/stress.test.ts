@@ -27,26 +27,12 @@ import {
   type PooledConnection, type Setting, type SharedPool, type SharedPoolOptions,
 } from '../../src/index.ts';
 import { F, type FakeConnection, type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
+import { newSeed, rng } from '../support/random.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
+import { holdBriefly, sleep, within, yieldMacrotask } from '../support/timing.ts';
 
 // ------------------------------------------------------------------------------------------------
 // helpers
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** Yields to the macrotask queue: a loop whose gets all complete synchronously must not starve timers. */
-const yieldMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** xorshift32, seeded per test (the seed is printed with any failure). */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-const newSeed = (): number => (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -131,19 +117,6 @@ async function openPool(options: SharedPoolOptions): Promise<SharedPool> {
   return pool;
 }
 
-/** Resolves with what `promise` settles to, or rejects if that takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * The end of every cycle (after close() resolved and every loop finished): no background work left,
  * the buffer consistent, nothing counted, every connection the fake opened closed.
@@ -162,6 +135,17 @@ async function expectCleanAfterClose(pool: SharedPool, control: FakeControl, lab
   expect(control.openNow, `${label}: connections still open (opened ${control.opened}, closed ${control.closed})`).toBe(0);
   expect(control.closed, label).toBe(control.opened);
   pools = pools.filter((p) => p !== pool);
+}
+
+/** Borrows `n` connections one after the other, recorded in the ledger as `${prefix}0`, `${prefix}1`, … */
+async function holdAll(pool: SharedPool, ledger: Ledger, n: number, prefix: string): Promise<[PooledConnection, string][]> {
+  const held: [PooledConnection, string][] = [];
+  for (let i = 0; i < n; i++) {
+    const conn = await pool.get();
+    ledger.take(conn, `${prefix}${i}`);
+    held.push([conn, `${prefix}${i}`]);
+  }
+  return held;
 }
 
 function connId(conn: PooledConnection): number {
@@ -264,8 +248,7 @@ describe('stress (single thread) — stress_test.go', () => {
             ledger.error(g.reason, who[i], []);
           }
         });
-        if (random() < 0.5) await yieldMacrotask();
-        else await sleep(Math.floor(random() * 3));
+        await holdBriefly(random);
         // Return in random order, sometimes spread over several turns.
         while (held.length > 0) {
           const [conn, name] = held.splice(Math.floor(random() * held.length), 1)[0];
@@ -328,8 +311,7 @@ describe('stress (single thread) — stress_test.go', () => {
           continue;
         }
         const c = ledger.take(conn, who, setting);
-        if (random() < 0.5) await yieldMacrotask();
-        else await sleep(Math.floor(random() * 3));
+        await holdBriefly(random);
         ledger.give(conn, who);
         const r = random();
         if (r < 1 / 50) {
@@ -411,8 +393,7 @@ describe('stress (single thread) — stress_test.go', () => {
             continue;
           }
           ledger.take(conn, who);
-          if (random() < 0.5) await yieldMacrotask();
-          else await sleep(Math.floor(random() * 3));
+          await holdBriefly(random);
           ledger.give(conn, who);
           conn.recycle();
         }
@@ -455,12 +436,7 @@ describe('stress (single thread) — stress_test.go', () => {
     for (let cycle = 0; cycle < 25; cycle++) {
       const { control, connector } = fakeConnector();
       const pool = await openPool({ connector, capacity: CAP, idleTimeoutMs: 10, maxLifetimeMs: 10, closeTimeoutMs: 5000 });
-      const held: [PooledConnection, string][] = [];
-      for (let i = 0; i < CAP; i++) {
-        const conn = await pool.get();
-        ledger.take(conn, `c${cycle}.h${i}`);
-        held.push([conn, `c${cycle}.h${i}`]);
-      }
+      const held = await holdAll(pool, ledger, CAP, `c${cycle}.h`);
       control.ignoreSignal = false;
       control.block = true;
       // Half are tainted while connects block: their refills dial with the pool lifetime only (no deadline).
@@ -533,12 +509,7 @@ describe('stress (single thread) — stress_test.go', () => {
     for (let cycle = 0; cycle < 25; cycle++) {
       const { control, connector } = fakeConnector();
       const pool = await openPool({ connector, capacity: 4, closeTimeoutMs: 5000 });
-      const held: [PooledConnection, string][] = [];
-      for (let i = 0; i < 4; i++) {
-        const conn = await pool.get();
-        ledger.take(conn, `c${cycle}.h${i}`);
-        held.push([conn, `c${cycle}.h${i}`]);
-      }
+      const held = await holdAll(pool, ledger, 4, `c${cycle}.h`);
       let closeCalled = false;
       const outcomes = Array.from({ length: 32 }, (_, i) => pool.get({ timeoutMs: 10_000 }).then(
         (conn) => {
@@ -614,8 +585,7 @@ describe('stress (single thread) — stress_test.go', () => {
             continue;
           }
           ledger.take(conn, who, setting);
-          if (random() < 0.5) await yieldMacrotask();
-          else await sleep(Math.floor(random() * 3));
+          await holdBriefly(random);
           ledger.give(conn, who);
           if (random() < 0.02) conn.taint();
           else conn.recycle();
@@ -655,12 +625,7 @@ describe('stress (single thread) — stress_test.go', () => {
     for (let cycle = 0; cycle < 25; cycle++) {
       const { control, connector } = fakeConnector();
       const pool = await openPool({ connector, capacity: 4, closeTimeoutMs: 5000 });
-      const held: [PooledConnection, string][] = [];
-      for (let i = 0; i < 4; i++) {
-        const conn = await pool.get();
-        ledger.take(conn, `c${cycle}.h${i}`);
-        held.push([conn, `c${cycle}.h${i}`]);
-      }
+      const held = await holdAll(pool, ledger, 4, `c${cycle}.h`);
       const returnHeld = (): void => {
         while (held.length > 0) {
           const [conn, who] = held.splice(Math.floor(random() * held.length), 1)[0];

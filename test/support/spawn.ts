@@ -34,3 +34,19 @@ export function nextMessage<T = unknown>(worker: Worker, type: string): Promise<
     worker.on('exit', onExit);
   });
 }
+
+/** Posts `message` to the worker and resolves with its first message that `accept` matches (rejects on a worker error). */
+export function requestReply<T>(worker: Worker, message: Record<string, unknown>, accept: (m: T) => boolean): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onMessage = (m: T): void => {
+      if (accept(m)) {
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve(m);
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.postMessage(message);
+  });
+}

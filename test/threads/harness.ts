@@ -1,7 +1,7 @@
 /** Test helpers for driving pool-worker.ts threads. */
 import type { Worker } from 'node:worker_threads';
 import type { SharedPool } from '../../src/index.ts';
-import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
+import { nextMessage, requestReply, spawnTsWorker } from '../support/spawn.ts';
 
 export interface PoolThread {
   worker: Worker;
@@ -16,19 +16,10 @@ export async function startPoolThread(pool: SharedPool): Promise<PoolThread> {
   const worker = spawnTsWorker(new URL('./pool-worker.ts', import.meta.url), { pool: pool.handle });
   const ready = await nextMessage<{ index: number }>(worker, 'ready');
   const request = <T extends { type: string }>(message: Record<string, unknown>, reply: string): Promise<T> => {
-    return new Promise<T>((resolve, reject) => {
-      const id = message.id;
-      const onMessage = (m: T & { id?: unknown }): void => {
-        if ((m.type === reply || (reply === 'got' && m.type === 'error')) && (id === undefined || m.id === id)) {
-          worker.off('message', onMessage);
-          worker.off('error', reject);
-          resolve(m);
-        }
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.postMessage(message);
-    });
+    const id = message.id;
+    return requestReply<T & { id?: unknown }>(
+      worker, message, (m) => (m.type === reply || (reply === 'got' && m.type === 'error')) && (id === undefined || m.id === id),
+    );
   };
   return {
     worker,

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
 import type { FakeConnection } from '../support/fake-connector.ts';
+import { getAndHold, putBack } from '../support/worker-commands.ts';
 
 const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
@@ -18,26 +19,13 @@ type Command = { cmd: string; id?: number; timeoutMs?: number; setting?: string;
 
 port.on('message', async (m: Command) => {
   switch (m.cmd) {
-    case 'get': {
-      try {
-        const conn = await db.get({ timeoutMs: m.timeoutMs, setting: m.setting ? db.setting(m.setting) : null });
-        held.set(m.id!, conn);
-        port.postMessage({ type: 'got', id: m.id, slot: conn.slot, connId: (conn.connection as unknown as FakeConnection).id });
-      } catch (error) {
-        const e = error as Error & { code?: string };
-        port.postMessage({ type: 'error', id: m.id, code: e.code, message: e.message });
-      }
+    case 'get':
+      await getAndHold(port, db, held, m, (conn) => ({ slot: conn.slot, connId: (conn.connection as unknown as FakeConnection).id }));
       break;
-    }
     case 'recycle':
-    case 'taint': {
-      const conn = held.get(m.id!);
-      held.delete(m.id!);
-      if (m.cmd === 'recycle') conn?.recycle();
-      else conn?.taint();
-      port.postMessage({ type: 'done', id: m.id });
+    case 'taint':
+      putBack(port, held, m);
       break;
-    }
     case 'loop': {
       let ok = 0;
       const errors: string[] = [];

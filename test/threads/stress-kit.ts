@@ -10,6 +10,8 @@
  */
 import type { PooledConnection, SharedPoolClient } from '../../src/index.ts';
 import type { FakeConnection } from '../support/fake-connector.ts';
+import { rng } from '../support/random.ts';
+import { holdBriefly, sleep } from '../support/timing.ts';
 
 /** Words of the control array shared by the main thread and the workers. */
 export const CTL = {
@@ -35,21 +37,6 @@ export function newTables(maxCapacity: number): SharedTables {
     ctl: new SharedArrayBuffer(CTL_WORDS * 4),
   };
 }
-
-/** xorshift32: deterministic per-loop randomness (the seed is reported with any problem). */
-export function rng(seed: number): () => number {
-  let x = seed | 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** Yields to the macrotask queue: gets served synchronously from idle must not starve doorbells and timers. */
-export const yieldMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface LedgerReport {
   thread: number;
@@ -201,8 +188,7 @@ export async function runTraffic(db: SharedPoolClient, ledger: Ledger, o: Traffi
         continue;
       }
       const c = ledger.take(conn, sql, who);
-      if (random() < 0.5) await yieldMacrotask();
-      else await sleep(Math.floor(random() * 3));
+      await holdBriefly(random);
       ledger.give(conn, who);
       const r = random();
       if (r < o.pClosedRecycle) {

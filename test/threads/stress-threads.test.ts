@@ -24,8 +24,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool, type SharedPoolOptions } from '../../src/index.ts';
 import { type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
+import { newSeed, rng } from '../support/random.ts';
+import { sleep, within } from '../support/timing.ts';
 import {
-  CTL, Ledger, type LedgerReport, newTables, rng, runTraffic, sleep, type SharedTables, type TrafficOptions,
+  CTL, Ledger, type LedgerReport, newTables, runTraffic, type SharedTables, type TrafficOptions,
 } from './stress-kit.ts';
 
 // ------------------------------------------------------------------------------------------------
@@ -103,21 +105,6 @@ async function startThreads(n: number): Promise<StressThread[]> {
 
 // ------------------------------------------------------------------------------------------------
 // cycles
-
-const newSeed = (): number => (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
-
-/** Resolves with what `promise` settles to, or rejects if that takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Cycle {
   label: string;

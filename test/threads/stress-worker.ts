@@ -13,7 +13,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection, type PoolHandle, type SharedPoolClient } from '../../src/index.ts';
-import { Ledger, rng, runTraffic, sleep, type SharedTables, type TrafficOptions } from './stress-kit.ts';
+import { rng } from '../support/random.ts';
+import { sleep } from '../support/timing.ts';
+import { Ledger, runTraffic, type SharedTables, type TrafficOptions } from './stress-kit.ts';
 
 const port = parentPort!;
 let db: SharedPoolClient | null = null;
