@@ -11,8 +11,8 @@
  * | threadStats     | Float64Array  | (maxThreads + 1) × STAT_COUNT         | per-thread counters, last row = retired   |
  * | next            | Int32Array    | maxCapacity                           | stack links: index + 1, 0 = end           |
  * | slots           | Int32Array    | maxCapacity × SLOT_WORDS              | state, owner, generation, setting, ...    |
- * | threads         | Int32Array    | maxThreads × THREAD_WORDS             | state, threadId, doorbell, requests, ...  |
- * | waiters         | Int32Array    | maxWaiters × WAITER_WORDS             | state, thread, setting, seq, age, gen     |
+ * | threads         | Int32Array    | maxThreads × THREAD_WORDS (64-B lines)| state, threadId, doorbell, requests, ...  |
+ * | waiters         | Int32Array    | maxWaiters × WAITER_WORDS (64-B lines)| state, thread, setting, seq, age, start   |
  * | settings        | Int32Array    | maxSettings × SETTING_WORDS           | byte length, hash of each interned text   |
  * | settingText     | Uint8Array    | maxSettings × SETTING_TEXT_BYTES      | UTF-8 text of each interned setting       |
  *
@@ -23,7 +23,7 @@
 import { LayoutMismatchError, PoolLimitError, PoolOptionError } from './errors.ts';
 
 export const MAGIC = 0x53_4d_43_50; // "SMCP"
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 /** Header words (Int32 indices). */
 export const H = {
@@ -84,13 +84,13 @@ export const FREE_STACK = 0;
 export const S = { STATE: 0, OWNER: 1, GEN: 2, SETTING: 3, FLAGS: 4, AUX: 5 } as const;
 export const SLOT_WORDS = 6;
 
-/** Thread registry words. */
+/** Thread registry words: 16 words = one 64-byte line per thread, so threads never share a line. */
 export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7 } as const;
-export const THREAD_WORDS = 8;
+export const THREAD_WORDS = 16;
 
-/** Waiter cell words. */
+/** Waiter cell words: padded to one 64-byte line per cell (cells of different threads sit side by side). */
 export const W = { STATE: 0, THREAD: 1, SETTING: 2, SEQ: 3, AGE: 4, GEN: 5, START: 6 } as const;
-export const WAITER_WORDS = 7;
+export const WAITER_WORDS = 16;
 
 /** Settings registry words. */
 export const G = { LENGTH: 0, HASH: 1 } as const;
@@ -136,6 +136,8 @@ export function checkLimit(name: keyof typeof LIMITS, value: unknown): number {
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
+/** Cache-line alignment for regions whose entries different threads write. */
+const align64 = (n: number): number => (n + 63) & ~63;
 
 /** Computes the layout for these limits. Throws PoolOptionError naming a limit out of range. */
 export function computeLayout(limits: LayoutLimits, statCount: number): Layout {
@@ -157,8 +159,10 @@ export function computeLayout(limits: LayoutLimits, statCount: number): Layout {
   at += maxCapacity * 4;
   const slots = at;
   at += maxCapacity * SLOT_WORDS * 4;
+  at = align64(at);
   const threads = at;
   at += maxThreads * THREAD_WORDS * 4;
+  at = align64(at);
   const waiters = at;
   at += maxWaiters * WAITER_WORDS * 4;
   const settings = at;

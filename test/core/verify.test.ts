@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUSY, CELL_STATE, EXPIRED, H, SharedCore, SLOT_STATE, STACKS_PER_THREAD, verify } from '../../src/core/index.ts';
+import { BUSY, CELL_STATE, EXPIRED, H, SharedCore, SLOT_STATE, STACKS_PER_THREAD, T, THREAD_WORDS, verify } from '../../src/core/index.ts';
 import { makeCore, openIdle, stackContents } from './helpers.ts';
 
 /** A core with thread entries 0 and 1 attached. */
@@ -110,9 +110,9 @@ describe('verify', () => {
     Atomics.add(core.memory.header, H.WAITING, 1);
     expectProblem(core, /waiting = 1 but 0 cells are WAITING/);
     Atomics.sub(core.memory.header, H.WAITING, 1);
-    core.memory.threads[1 * 8 + 6] = 1; // thread 1's WAITING count
+    core.memory.threads[1 * THREAD_WORDS + T.WAITING] = 1; // thread 1's WAITING count
     expectProblem(core, /threads count 1 waiters but 0 cells are WAITING/);
-    core.memory.threads[1 * 8 + 6] = 0;
+    core.memory.threads[1 * THREAD_WORDS + T.WAITING] = 0;
     Atomics.store(core.memory.header, H.ACTIVE, -1);
     expectProblem(core, /negative counter: active = -1/);
   });
