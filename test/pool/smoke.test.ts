@@ -49,4 +49,30 @@ describe('smoke', () => {
     await pool.close();
     expect(control.openNow).toBe(0);
   });
+
+  it('await using recycles at the end of the scope, also on a throw, and never twice', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 1 });
+    {
+      await using conn = await pool.get();
+      expect(conn.live).toBe(true);
+      expect(pool.stats().InUse).toBe(1);
+    }
+    expect(pool.stats().InUse).toBe(0);
+    const scoped = async (): Promise<void> => {
+      await using conn = await pool!.get();
+      expect(conn.live).toBe(true);
+      throw new Error('boom');
+    };
+    await expect(scoped()).rejects.toThrow('boom');
+    expect(pool.stats().InUse).toBe(0);
+    {
+      await using conn = await pool.get();
+      conn.recycle(); // returned by hand: the scope's end must not return it again
+    }
+    expect(pool.stats()).toMatchObject({ InUse: 0, Active: 1 });
+    expect(pool.verify()).toEqual([]);
+    await pool.close();
+    expect(control.openNow).toBe(0);
+  });
 });
