@@ -26,42 +26,57 @@ export interface BatchMeasurement {
   cpuShare?: number;
 }
 
+/**
+ * Runs one tinybench task in its own Bench (so its CPU share is measured on its own) and turns the
+ * result into a BatchMeasurement. `task` builds the task function from the bench (for bench.now());
+ * it must report overriddenDuration per op and overriddenIterationCost per batch of `batch` ops.
+ * Shared by measureBatches and measureAsyncBatches (measure-async.ts), so both measure alike.
+ */
+export async function measureBatchTask(
+  id: string,
+  batch: number,
+  timing: Timing,
+  task: (bench: Bench) => () => FnReturnedObject | Promise<FnReturnedObject>,
+): Promise<BatchMeasurement> {
+  const bench = new Bench({
+    time: timing.taskMs,
+    warmupTime: timing.warmupMs,
+    iterations: 16,
+    warmupIterations: 8,
+    throws: true,
+  });
+  bench.add(id, task(bench));
+  const before = threadCpu();
+  const t0 = performance.now();
+  await bench.run();
+  const share = cpuShare(before, threadCpu(), performance.now() - t0);
+  const result = bench.getTask(id)?.result;
+  if (!result || result.state !== 'completed') {
+    const error = result && 'error' in result ? result.error : undefined;
+    throw new Error(`task ${id} did not complete (${result?.state ?? 'missing'})`, { cause: error });
+  }
+  return {
+    id,
+    opsPerSec: 1000 / result.latency.mean,
+    rme: result.latency.rme,
+    samples: result.latency.samplesCount,
+    // Time spent in the measured batches (totalTime would sum the per-op overridden samples).
+    durationMs: result.latency.samplesCount * batch * result.latency.mean,
+    ...(share !== undefined ? { cpuShare: share } : {}),
+  };
+}
+
 export async function measureBatches(specs: readonly BatchSpec[], timing: Timing): Promise<BatchMeasurement[]> {
   const out: BatchMeasurement[] = [];
-  // One Bench per task, so each task's CPU share is measured on its own.
   for (const spec of specs) {
-    const bench = new Bench({
-      time: timing.taskMs,
-      warmupTime: timing.warmupMs,
-      iterations: 16,
-      warmupIterations: 8,
-      throws: true,
-    });
     const { batch, loop } = spec;
-    bench.add(spec.id, (): FnReturnedObject => {
+    // A synchronous task function: tinybench times it without awaiting.
+    out.push(await measureBatchTask(spec.id, batch, timing, (bench) => (): FnReturnedObject => {
       const t0 = bench.now();
       loop(batch);
       const dt = bench.now() - t0;
       return { overriddenDuration: dt / batch, overriddenIterationCost: dt };
-    });
-    const before = threadCpu();
-    const t0 = performance.now();
-    await bench.run();
-    const share = cpuShare(before, threadCpu(), performance.now() - t0);
-    const result = bench.getTask(spec.id)?.result;
-    if (!result || result.state !== 'completed') {
-      const error = result && 'error' in result ? result.error : undefined;
-      throw new Error(`task ${spec.id} did not complete (${result?.state ?? 'missing'})`, { cause: error });
-    }
-    out.push({
-      id: spec.id,
-      opsPerSec: 1000 / result.latency.mean,
-      rme: result.latency.rme,
-      samples: result.latency.samplesCount,
-      // Time spent in the measured batches (totalTime would sum the per-op overridden samples).
-      durationMs: result.latency.samplesCount * spec.batch * result.latency.mean,
-      ...(share !== undefined ? { cpuShare: share } : {}),
-    });
+    }));
   }
   return out;
 }

@@ -1,16 +1,14 @@
 /**
  * Plumbing for scenarios whose worker threads use the pool (asynchronous entries that hold
- * sockets): spawn through bench/worker-bootstrap.mjs, collect one reply per worker, then wait for
+ * sockets): spawn and collect one reply per worker (spawnAndCollect, threads.ts), then wait for
  * every worker to *exit by itself* (its pool client detached, its sockets closed). A worker still
  * alive after the grace period is terminated and reported, never silently left behind.
  *
  * Also: waiting on a shared word without blocking the event loop (Atomics.waitAsync), a shared
  * monotonic clock, and percentiles.
  */
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv, type WorkerReply } from './threads.ts';
-
-const BOOTSTRAP = new URL('../worker-bootstrap.mjs', import.meta.url);
+import type { Worker } from 'node:worker_threads';
+import { spawnAndCollect, type WorkerReply } from './threads.ts';
 
 export interface PoolWorkersOutcome<R> {
   results: R[];
@@ -31,29 +29,10 @@ export async function runPoolWorkers<D extends object, R>(
 ): Promise<PoolWorkersOutcome<R>> {
   const workers: Worker[] = [];
   const exited: Promise<void>[] = [];
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const replies = data.map((d, index) => {
-      const worker = new Worker(BOOTSTRAP, {
-        workerData: { ...d, __entry: entry.href },
-        execArgv: workerExecArgv(),
-        name: `bench-pool-${index}`,
-      });
-      workers.push(worker);
+    const results = await spawnAndCollect<D, R>(entry, data, timeoutMs, 'bench-pool', workers, (worker) => {
       exited.push(new Promise<void>((resolve) => worker.once('exit', () => resolve())));
-      return new Promise<R>((resolve, reject) => {
-        worker.once('message', (reply: WorkerReply<R>) => {
-          if (reply.ok) resolve(reply.result);
-          else reject(new Error(`worker ${index}: ${reply.error}`));
-        });
-        worker.once('error', (err) => reject(new Error(`worker ${index} failed: ${err.message}`, { cause: err })));
-        worker.once('exit', (code) => reject(new Error(`worker ${index} exited with code ${code} before replying`)));
-      });
     });
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`workers did not finish within ${timeoutMs} ms`)), timeoutMs);
-    });
-    const results = await Promise.race([Promise.all(replies), timeout]);
     // Every worker replied: now each must leave by itself.
     const lingering: number[] = [];
     await Promise.all(exited.map(async (done, i) => {
@@ -67,7 +46,6 @@ export async function runPoolWorkers<D extends object, R>(
     }));
     return { results, lingering };
   } finally {
-    if (timer) clearTimeout(timer);
     // Only workers still running (after an error, or lingering ones) have anything to terminate.
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -60,21 +60,29 @@ export function workerExecArgv(): string[] {
 }
 
 /**
- * Starts one worker per element of `data` on the TypeScript module `entry`, and resolves with each
- * worker's result (same order). Every worker is terminated before this returns, on success or
- * failure, so nothing keeps the process alive.
+ * Spawns one worker per element of `data` on the TypeScript module `entry` (through the bootstrap)
+ * and resolves with each worker's single reply (same order). Rejects on the first worker error,
+ * error reply or exit before replying, or after `timeoutMs`. Every spawned worker is pushed to
+ * `workers` (and passed to `onSpawn`) as it starts; terminating them is the caller's job.
  */
-export async function runWorkers<D extends object, R>(entry: URL, data: readonly D[], timeoutMs: number): Promise<R[]> {
-  const workers: Worker[] = [];
+export async function spawnAndCollect<D extends object, R>(
+  entry: URL,
+  data: readonly D[],
+  timeoutMs: number,
+  namePrefix: string,
+  workers: Worker[],
+  onSpawn?: (worker: Worker, index: number) => void,
+): Promise<R[]> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const replies = data.map((d, index) => {
       const worker = new Worker(BOOTSTRAP, {
         workerData: { ...d, __entry: entry.href },
         execArgv: workerExecArgv(),
-        name: `bench-${index}`,
+        name: `${namePrefix}-${index}`,
       });
       workers.push(worker);
+      onSpawn?.(worker, index);
       return new Promise<R>((resolve, reject) => {
         worker.once('message', (reply: WorkerReply<R>) => {
           if (reply.ok) resolve(reply.result);
@@ -90,6 +98,19 @@ export async function runWorkers<D extends object, R>(entry: URL, data: readonly
     return await Promise.race([Promise.all(replies), timeout]);
   } finally {
     if (timer) clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts one worker per element of `data` on the TypeScript module `entry`, and resolves with each
+ * worker's result (same order). Every worker is terminated before this returns, on success or
+ * failure, so nothing keeps the process alive.
+ */
+export async function runWorkers<D extends object, R>(entry: URL, data: readonly D[], timeoutMs: number): Promise<R[]> {
+  const workers: Worker[] = [];
+  try {
+    return await spawnAndCollect<D, R>(entry, data, timeoutMs, 'bench', workers);
+  } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -521,21 +521,33 @@ class ProtocolEngine {
   // ---------------------------------------------------------------------------------------------
   // text protocol
 
-  private async runText(session: Session, sql: string): Promise<void> {
+  /**
+   * Evaluates `sql` and answers everything but a result set (an error, or OK), after the
+   * statement's sleep. Returns the rows to encode, or undefined when the reply is already written
+   * (or the socket is gone).
+   */
+  private async evaluateAndAnswer(session: Session, sql: string): Promise<Extract<Result, { kind: 'rows' }> | undefined> {
     const conn = session.conn;
     let result: Result;
     try {
       result = evaluate(session, sql);
     } catch (error) {
       writeSqlError(conn, error);
-      return;
+      return undefined;
     }
     if (result.sleepMs > 0) await delay(result.sleepMs, session.socket);
-    if (session.socket.destroyed) return;
+    if (session.socket.destroyed) return undefined;
     if (result.kind === 'ok') {
       conn.writeOk({ serverStatus: session.status });
-      return;
+      return undefined;
     }
+    return result;
+  }
+
+  private async runText(session: Session, sql: string): Promise<void> {
+    const conn = session.conn;
+    const result = await this.evaluateAndAnswer(session, sql);
+    if (!result) return;
     conn.writeColumns(result.columns);
     for (const row of result.rows) conn.writeTextRow(row.map((v) => (typeof v === 'number' ? String(v) : v)));
     conn.writeEof(0, session.status);
@@ -582,19 +594,8 @@ class ProtocolEngine {
       writeSqlError(conn, error);
       return;
     }
-    let result: Result;
-    try {
-      result = evaluate(session, sql);
-    } catch (error) {
-      writeSqlError(conn, error);
-      return;
-    }
-    if (result.sleepMs > 0) await delay(result.sleepMs, session.socket);
-    if (session.socket.destroyed) return;
-    if (result.kind === 'ok') {
-      conn.writeOk({ serverStatus: session.status });
-      return;
-    }
+    const result = await this.evaluateAndAnswer(session, sql);
+    if (!result) return;
     writeRaw(conn, lenenc(result.columns.length));
     for (const c of result.columns) conn.writePacket(columnPacket(c));
     conn.writeEof(0, session.status);
