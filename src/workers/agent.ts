@@ -774,21 +774,22 @@ export class ThreadAgent implements HandleOwner {
 
 
   /**
-   * Foreign waiters older than the local waiter just served were passed over once more, if they
-   * need a handoff: a thread holding connections serves its own waiters, and moving a unit to it
-   * early would cost a reconnect for nothing (the age cap is for threads that cannot progress).
+   * Foreign waiters older than the local waiter just served were passed over once more, if their
+   * thread holds no connection at all (it cannot progress on its own). Threads that hold some serve
+   * their own waiters; uneven shares are fixed by the balance rule, and idle connections elsewhere
+   * by eviction after handoffDelayMs. Ageing busy threads' waiters would move units back and forth
+   * (a reconnect each time) whenever a thread is descheduled or its queries are slow.
    */
   private ageForeignWaiters(servedCell: number): void {
-    const cells = this.core.waiters;
+    const { waiters: cells, threads } = this.core;
     const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
-    const now = this.core.memory.nowMs();
     for (let cell = 0, high = cells.high(); cell < high; cell++) {
       if (!cells.isForeignWaiting(cell, this.index)) continue;
       if (!Number.isNaN(seq) && ((cells.seqOf(cell) - seq) | 0) >= 0) continue;
-      if (this.needsHandoff(cell, now)) cells.bumpAge(cell);
+      const owner = cells.threadOf(cell);
+      if (owner >= 0 && threads.slotsHeld(owner) === 0) cells.bumpAge(cell);
     }
   }
-
 
   /**
    * Whether a waiter of another thread should get a unit from this one (at the cost of closing a

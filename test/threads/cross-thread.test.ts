@@ -22,7 +22,7 @@ describe('one capacity across threads', () => {
     const { control, connector } = fakeConnector();
     pool = await createSharedPool({ connector, capacity: 4, maxThreads: 8 });
     const workers = await spawn(3);
-    const results = await Promise.all(workers.map((t) => t.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', gets: 300, holdTicks: 2 }, 'loopDone')));
+    const results = await Promise.all(workers.map((t) => t.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', id: newId(), gets: 300, holdTicks: 2 }, 'loopDone')));
     for (const r of results) {
       expect(r.errors).toEqual([]);
       expect(r.ok).toBe(300);
@@ -92,13 +92,13 @@ describe('one capacity across threads', () => {
 
   it('fairness: a thread holding nothing is served while another thread keeps local waiters (age cap)', async () => {
     const { connector } = fakeConnector();
-    pool = await createSharedPool({ connector, capacity: 2 });
+    pool = await createSharedPool({ connector, capacity: 1 }); // one unit: balance cannot apply, only the age cap
     const [a, b] = await spawn(2);
-    // Four loops on two connections: A always has local waiters, so its returns prefer them.
-    const loops = Array.from({ length: 4 }, () => a.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', gets: 5000, holdTicks: 1 }, 'loopDone'));
+    // Three loops on one connection: A always has local waiters, so its returns prefer them.
+    const loops = Array.from({ length: 3 }, () => a.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', id: newId(), gets: 5000, holdTicks: 1 }, 'loopDone'));
     let aFinished = false;
     void Promise.all(loops).then(() => (aFinished = true));
-    await until(() => pool!.stats().Waiting >= 2 && pool!.stats().Active === 2, 5000, 'A saturated');
+    await until(() => pool!.stats().Waiting >= 2 && pool!.stats().Active === 1, 5000, 'A saturated');
     const bId = newId();
     const got = await b.get(bId, { timeoutMs: 10_000 });
     expect(got.type).toBe('got');
@@ -107,6 +107,30 @@ describe('one capacity across threads', () => {
     expect(pool.stats().Grants).toBeGreaterThanOrEqual(1);
     await b.request({ cmd: 'recycle', id: bId }, 'done');
     for (const r of await Promise.all(loops)) expect(r.errors).toEqual([]);
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('balance: two busy threads end up holding the capacity about evenly, without churn', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 4 });
+    const [a, b] = await spawn(2);
+    // A starts with all four connections (idle), then both threads get equally busy.
+    const ids = [newId(), newId(), newId(), newId()];
+    for (const id of ids) expect((await a.get(id)).type).toBe('got');
+    for (const id of ids) await a.request({ cmd: 'recycle', id }, 'done');
+    const held = (t: { index: number }): number => pool!.core.threads.slotsHeld(t.index);
+    expect([held(a), held(b)]).toEqual([4, 0]);
+    const busy = (t: typeof a): Promise<{ type: string; ok: number; errors: string[] }>[] =>
+      Array.from({ length: 4 }, () => t.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', id: newId(), gets: 1500, holdTicks: 1 }, 'loopDone'));
+    const running = Promise.all([...busy(a), ...busy(b)]);
+    // Sampled while both are busy (once one thread runs out of work, its units rightly flow on).
+    await until(() => pool!.stats().Get > 6000, 20_000, 'half of the gets');
+    const mid = [held(a), held(b)];
+    for (const r of await running) expect(r.errors).toEqual([]);
+    expect(Math.abs(mid[0] - mid[1])).toBeLessThanOrEqual(1);
+    expect(mid[0] + mid[1]).toBeGreaterThanOrEqual(3);
+    // Units moved a few times to even out, not once per get (12 000 gets in all).
+    expect(pool.stats().Grants + pool.stats().Evictions).toBeLessThan(200);
     expect(pool.verify()).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
  * A worker thread that attaches to a shared pool and runs commands sent by the test:
  *   get {id, timeoutMs?, setting?}   → {type:'got', id, slot, connId} | {type:'error', id, code, message}
  *   recycle {id} / taint {id}        → {type:'done', id}
- *   loop {gets, holdTicks?, timeoutMs?} → {type:'loopDone', ok, errors, maxHeldHere}
+ *   loop {id, gets, holdTicks?, timeoutMs?} → {type:'loopDone', id, ok, errors}
  *   detach                           → {type:'detached'}
  *   hang                             → blocks the thread's event loop forever (a stuck thread)
  */
@@ -40,7 +40,7 @@ port.on('message', async (m: Command) => {
         }
       }
       await db.settled();
-      port.postMessage({ type: 'loopDone', ok, errors });
+      port.postMessage({ type: 'loopDone', id: m.id, ok, errors });
       break;
     }
     case 'settled':
