@@ -18,11 +18,12 @@ import { SLOT_STATE } from '../core/slot-table.ts';
 import { STAT } from '../core/stats.ts';
 import { REQUEST } from '../core/thread-registry.ts';
 import { EMPTY } from '../core/treiber-stack.ts';
-import { CELL_STATE, MAX_AGE } from '../core/waiter-cells.ts';
+import { CELL_STATE } from '../core/waiter-cells.ts';
 import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
 import { Deadline } from './deadline.ts';
+import { HandoffPolicy } from './handoff-policy.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
@@ -78,6 +79,7 @@ export class ThreadAgent implements HandleOwner {
   private readonly claimed: Int32Array;
   private readonly claimedSetting: Int32Array;
   private readonly cleanStack: number;
+  private readonly handoff: HandoffPolicy;
 
   constructor(core: SharedCore, index: number, config: AgentConfig) {
     this.core = core;
@@ -89,6 +91,7 @@ export class ThreadAgent implements HandleOwner {
     this.claimed = new Int32Array(maxCapacity);
     this.claimedSetting = new Int32Array(maxCapacity);
     this.cleanStack = core.cleanStack(index);
+    this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
     if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
     const idleTimeout = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
     if (idleTimeout > 0) {
@@ -307,7 +310,7 @@ export class ThreadAgent implements HandleOwner {
       // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
       // check make sure the waiter does not sit next to free capacity.
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (core.threads.slotsHeld(this.index) === 0) this.evictForWaiter();
+      else if (this.handoff.mayEvict(0)) this.evictForWaiter();
     });
   }
 
@@ -425,9 +428,7 @@ export class ThreadAgent implements HandleOwner {
     if (oldest) {
       const core = this.core;
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (core.threads.slotsHeld(this.index) === 0 || now - oldest.startMs >= this.config.handoffDelayMs) {
-        this.evictForWaiter();
-      }
+      else if (this.handoff.mayEvict(now - oldest.startMs)) this.evictForWaiter();
     }
   }
 
@@ -443,26 +444,11 @@ export class ThreadAgent implements HandleOwner {
    * it on its next turn and passes the unit to the oldest waiter (see handleEvictions()).
    */
   private evictForWaiter(): boolean {
-    const core = this.core;
-    const maxThreads = core.threads.maxThreads;
-    for (let n = 1; n < maxThreads; n++) {
-      const owner = (this.index + n) % maxThreads;
-      if (!core.threads.isAttached(owner)) continue;
-      for (let k = 0; k <= SETTING_STACKS; k++) {
-        const stack = k === 0 ? core.cleanStack(owner) : core.settingStackAt(owner, k - 1);
-        const slot = core.stacks.pop(stack);
-        if (slot === EMPTY) continue;
-        // The state CAS decides ownership: it fails only if the host is reclaiming a dead owner,
-        // which then owns the slot (so it must not go back on the stack).
-        // Time first, then state: once EVICTED, the owner may free and reuse the slot at any moment.
-        core.slots.claimForEviction(slot);
-        if (!core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) continue;
-        core.stats.add(this.index, STAT.EVICTIONS);
-        core.threads.ring(owner, REQUEST.EVICT);
-        return true;
-      }
-    }
-    return false;
+    const owner = this.handoff.claimIdleElsewhere();
+    if (owner < 0) return false;
+    this.core.stats.add(this.index, STAT.EVICTIONS);
+    this.core.threads.ring(owner, REQUEST.EVICT);
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -716,7 +702,7 @@ export class ThreadAgent implements HandleOwner {
       if (foreignWaiting > 0 && this.grantOverLocal(slot)) return true;
       const waiter = this.waitlist.take(setting, this.evictDeadWaiter, core.memory.nowMs());
       if (waiter) {
-        if (foreignWaiting > 0) this.ageForeignWaiters(waiter.cell);
+        if (foreignWaiting > 0) this.handoff.ageForeignWaiters(waiter.cell);
         this.endCell(waiter);
         core.slots.setState(slot, SLOT_STATE.DIALING);
         waiter.serve(slot);
@@ -745,88 +731,19 @@ export class ThreadAgent implements HandleOwner {
   /** A waiter whose signal ended, found by a returner before its own handler ran. */
   private readonly evictDeadWaiter = (waiter: LocalWaiter): void => this.leave(waiter);
 
-  /**
-   * Whether a foreign waiter should get this slot's unit even though local waiters wait: one that
-   * was passed over more than MAX_AGE times (smartconnpool's age cap), else the oldest waiter of a
-   * thread holding two connections fewer than this one (balance). `foreign` is oldest first.
-   */
+  /** Hands this slot's unit to a foreign waiter over local ones, if the policy says so. */
   private grantOverLocal(slot: number): boolean {
-    // One pass over the cells, no sorting or allocation: this runs on every return while other
-    // threads wait. Oldest = smallest sequence number (wrap-safe difference).
-    const { waiters: cells, threads } = this.core;
-    const mine = threads.slotsHeld(this.index);
-    let starved = -1;
-    let poorer = -1;
-    for (let cell = 0, high = cells.high(); cell < high; cell++) {
-      if (!cells.isForeignWaiting(cell, this.index)) continue;
-      if (cells.ageOf(cell) > MAX_AGE) {
-        if (starved < 0 || ((cells.seqOf(cell) - cells.seqOf(starved)) | 0) < 0) starved = cell;
-      } else if (starved < 0 && mine >= 2 && (poorer < 0 || ((cells.seqOf(cell) - cells.seqOf(poorer)) | 0) < 0)) {
-        const owner = cells.threadOf(cell);
-        if (owner >= 0 && this.isRicherThan(threads.slotsHeld(owner))) poorer = cell;
-      }
-    }
-    const target = starved >= 0 ? starved : poorer;
-    if (target < 0) return false;
-    this.grantCell(target, slot);
+    const cell = this.handoff.pickOverLocal();
+    if (cell < 0) return false;
+    this.grantCell(cell, slot);
     return true;
   }
 
-
-  /**
-   * Foreign waiters older than the local waiter just served were passed over once more, if their
-   * thread holds no connection at all (it cannot progress on its own). Threads that hold some serve
-   * their own waiters; uneven shares are fixed by the balance rule, and idle connections elsewhere
-   * by eviction after handoffDelayMs. Ageing busy threads' waiters would move units back and forth
-   * (a reconnect each time) whenever a thread is descheduled or its queries are slow.
-   */
-  private ageForeignWaiters(servedCell: number): void {
-    const { waiters: cells, threads } = this.core;
-    const seq = servedCell >= 0 ? cells.seqOf(servedCell) : Number.NaN;
-    for (let cell = 0, high = cells.high(); cell < high; cell++) {
-      if (!cells.isForeignWaiting(cell, this.index)) continue;
-      if (!Number.isNaN(seq) && ((cells.seqOf(cell) - seq) | 0) >= 0) continue;
-      const owner = cells.threadOf(cell);
-      if (owner >= 0 && threads.slotsHeld(owner) === 0) cells.bumpAge(cell);
-    }
-  }
-
-  /**
-   * Whether a waiter of another thread should get a unit from this one (at the cost of closing a
-   * connection here and dialling one there): its thread holds no connection, or it has waited
-   * handoffDelayMs already.
-   */
-  private needsHandoff(cell: number, nowMs: number): boolean {
-    const owner = this.core.waiters.threadOf(cell);
-    if (owner < 0) return false;
-    const theirs = this.core.threads.slotsHeld(owner);
-    return theirs === 0 || this.isRicherThan(theirs) || this.core.waiters.waitedMs(cell, nowMs) >= this.config.handoffDelayMs;
-  }
-
-  /**
-   * Balance: this thread holds at least two connections more than a thread whose waiters wait, so
-   * moving one unit there (one reconnect) evens out the threads' share of the capacity; once even
-   * (within one), units stay where they are and no reconnects follow.
-   */
-  private isRicherThan(theirSlots: number): boolean {
-    return theirSlots + 1 < this.core.threads.slotsHeld(this.index);
-  }
-
-  /** Handoff to another thread's waiter (smartconnpool's choice rule over the shared cells). */
+  /** Hands this slot's unit to a foreign waiter that needs it (no local waiter wants it). */
   private grantForeign(slot: number, setting: number): boolean {
-    const cells = this.core.waiters;
-    const now = this.core.memory.nowMs();
-    const order = cells.waitingInOrder(this.index).filter((cell) => this.needsHandoff(cell, now));
-    if (order.length === 0) return false;
-    let target = order[0];
-    for (const cell of order) {
-      if (cells.ageOf(cell) > MAX_AGE || cells.settingOf(cell) === setting) {
-        target = cell;
-        break;
-      }
-      cells.bumpAge(cell);
-    }
-    this.grantCell(target, slot);
+    const cell = this.handoff.pickForeign(setting, this.core.memory.nowMs());
+    if (cell < 0) return false;
+    this.grantCell(cell, slot);
     return true;
   }
 
