@@ -24,6 +24,7 @@ import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
 import { Deadline } from './deadline.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
+import { IdleSweep } from './idle-sweep.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
@@ -74,10 +75,7 @@ export class ThreadAgent implements HandleOwner {
   private deadlineAt = Number.POSITIVE_INFINITY;
   private readonly clock = (): number => this.core.memory.nowMs();
   private detached = false;
-  /** Scratch for the idle sweep, so a sweep allocates nothing per connection. */
-  private readonly chain: Int32Array;
-  private readonly claimed: Int32Array;
-  private readonly claimedSetting: Int32Array;
+  private readonly idleSweep: IdleSweep;
   private readonly cleanStack: number;
   private readonly handoff: HandoffPolicy;
 
@@ -87,9 +85,7 @@ export class ThreadAgent implements HandleOwner {
     this.config = config;
     const maxCapacity = core.memory.layout.maxCapacity;
     this.conns = new Array(maxCapacity);
-    this.chain = new Int32Array(maxCapacity);
-    this.claimed = new Int32Array(maxCapacity);
-    this.claimedSetting = new Int32Array(maxCapacity);
+    this.idleSweep = new IdleSweep(core, index);
     this.cleanStack = core.cleanStack(index);
     this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
     if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
@@ -774,47 +770,25 @@ export class ThreadAgent implements HandleOwner {
     if (this.sweeping || this.detached) return;
     const timeoutMs = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
     if (timeoutMs === 0 || core.counters.capacity === 0) return;
-    const now = core.nowNs();
-    const timeoutNs = BigInt(timeoutMs) * 1_000_000n;
-    let claimed = 0;
-    for (let k = 0; k <= SETTING_STACKS; k++) {
-      const stack = k < SETTING_STACKS ? core.settingStackAt(this.index, k) : this.cleanStack;
-      let slot = core.stacks.popAll(stack);
-      if (slot === EMPTY) continue;
-      let n = 0;
-      while (slot !== EMPTY) {
-        const next = core.stacks.nextOf(slot);
-        core.stacks.unlink(slot);
-        this.chain[n++] = slot;
-        slot = next;
-      }
-      const budget = Math.max(n >> 1, 1);
-      let taken = 0;
-      // The chain came newest first: walk it oldest first.
-      for (let i = n - 1; i >= 0; i--) {
-        const s = this.chain[i];
-        if (taken < budget && core.slots.expired(s, now, timeoutNs)) {
-          this.claimed[claimed] = s;
-          this.claimedSetting[claimed++] = core.slots.setting(s);
-          taken++;
-        } else {
-          core.slots.setState(s, SLOT_STATE.DIALING);
-          this.tryReturnConn(s, false);
-        }
-      }
-    }
+    const claimed = this.idleSweep.collect(core.nowNs(), BigInt(timeoutMs) * 1_000_000n, this.keepIdle);
     if (claimed === 0) return;
     // Close first: the dip in active lets a concurrent get dial into the freed unit.
     for (let i = 0; i < claimed; i++) {
       core.stats.add(this.index, STAT.IDLE_CLOSED);
-      this.discard(this.claimed[i]);
+      this.discard(this.idleSweep.claimed[i]);
     }
-    const settings = Array.from(this.claimedSetting.subarray(0, claimed));
+    const settings = Array.from(this.idleSweep.claimedSetting.subarray(0, claimed));
     this.sweeping = true;
     this.track(this.reopenAfterSweep(settings).finally(() => {
       this.sweeping = false;
     }));
   }
+
+  /** A swept connection that stays: back through the return path, without touching its idle time. */
+  private readonly keepIdle = (slot: number): void => {
+    this.core.slots.setState(slot, SLOT_STATE.DIALING);
+    this.tryReturnConn(slot, false);
+  };
 
   /** Reopens swept connections one by one, keeping each one's setting (fix 4), while there is room. */
   private async reopenAfterSweep(settings: number[]): Promise<void> {
