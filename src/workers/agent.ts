@@ -75,6 +75,8 @@ export class ThreadAgent implements HandleOwner {
   private deadlineAt = Number.POSITIVE_INFINITY;
   private readonly clock = (): number => this.core.memory.nowMs();
   private detached = false;
+  /** Set once this thread has pushed to a setting stack (nothing else ever does). */
+  private usedSettingStacks = false;
   private readonly idleSweep: IdleSweep;
   private readonly cleanStack: number;
   private readonly handoff: HandoffPolicy;
@@ -151,23 +153,52 @@ export class ThreadAgent implements HandleOwner {
     return this.getSlow(setting, wanted, first, options);
   }
 
-  private async getSlow(setting: Setting | null, wanted: number, first: number, options?: GetOptions): Promise<PooledConnection> {
+  private getSlow(setting: Setting | null, wanted: number, first: number, options?: GetOptions): Promise<PooledConnection> {
     const core = this.core;
     const deadline = new Deadline(options?.signal, options?.timeoutMs ?? this.config.getTimeoutMs, this.clock);
+    let slot = first;
+    if (slot === EMPTY && wanted !== 0) slot = this.popIdle(this.cleanStack);
+    // Reserve synchronously and await only a real dial: a yield here would let a return in this
+    // thread push to a stack already checked, leaving the enqueued waiter beside an idle conn.
+    if (slot === EMPTY && core.counters.reserve()) return this.afterDial(this.getNew(deadline), setting, wanted, deadline);
+    // Only this thread pushes to its setting stacks: if it never did, the ring scan finds nothing.
+    if (slot === EMPTY && this.usedSettingStacks) slot = this.popFromSettingStacks(wanted === 0 ? core.threads.freshStack(this.index) : wanted);
+    if (slot === EMPTY) return this.waitForConn(setting, wanted, deadline);
+    return this.handOut(slot, setting, wanted, deadline);
+  }
+
+  /**
+   * Lends a held slot, after fitting its setting if it carries another one. The common case
+   * (setting already right) resolves at once: a served waiter gets its handle without extra hops.
+   */
+  private handOut(slot: number, setting: Setting | null, wanted: number, deadline: Deadline): Promise<PooledConnection> {
+    if (this.core.slots.setting(slot) === wanted) {
+      deadline.dispose();
+      return Promise.resolve(this.lend(slot, wanted));
+    }
+    return this.fitAndLend(slot, setting, deadline);
+  }
+
+  private async fitAndLend(slot: number, setting: Setting | null, deadline: Deadline): Promise<PooledConnection> {
     try {
-      let slot = first;
-      if (slot === EMPTY && wanted !== 0) slot = this.popIdle(this.cleanStack);
-      // Reserve synchronously and await only a real dial: a yield here would let a return in this
-      // thread push to a stack already checked, leaving the enqueued waiter beside an idle conn.
-      if (slot === EMPTY && core.counters.reserve()) slot = await this.getNew(deadline);
-      if (slot === EMPTY) slot = this.popFromSettingStacks(wanted === 0 ? core.threads.freshStack(this.index) : wanted);
-      if (slot === EMPTY) slot = await this.waitForConn(wanted, deadline);
       await this.fitSetting(slot, setting, deadline);
-      return this.lend(slot, core.slots.setting(slot));
+      return this.lend(slot, this.core.slots.setting(slot));
     } finally {
       deadline.dispose();
     }
   }
+
+  private async afterDial(dial: Promise<number>, setting: Setting | null, wanted: number, deadline: Deadline): Promise<PooledConnection> {
+    let slot: number;
+    try {
+      slot = await dial;
+    } catch (error) {
+      deadline.dispose();
+      throw error;
+    }
+    return this.handOut(slot, setting, wanted, deadline);
+  }
+
 
   /** Hands a held slot to the caller. */
   private lend(slot: number, setting: number): PooledConnection {
@@ -261,20 +292,22 @@ export class ThreadAgent implements HandleOwner {
   // ------------------------------------------------------------------------------------------
   // waiting
 
-  private waitForConn(wanted: number, deadline: Deadline): Promise<number> {
+  private waitForConn(setting: Setting | null, wanted: number, deadline: Deadline): Promise<PooledConnection> {
     const core = this.core;
     if (Atomics.load(core.memory.header, H.STATE) !== POOL_STATE.OPEN || this.lifetime.signal.aborted ||
         Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) {
+      deadline.dispose();
       return Promise.reject(new PoolClosedError());
     }
     const startMs = core.memory.nowMs();
     const cell = core.waiters.enqueue(this.index, wanted, this.config.maxWaiters, startMs);
     if (cell < 0) {
       core.stats.add(this.index, STAT.WAITER_CAP_REJECTED);
+      deadline.dispose();
       return Promise.reject(new PoolWaiterCapError(this.config.maxWaiters));
     }
     core.stats.add(this.index, STAT.WAIT_COUNT);
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<PooledConnection>((resolve, reject) => {
       const caller = deadline.caller;
       const waiter: LocalWaiter = {
         setting: wanted, cell, age: 0, startMs, dialing: false, granted: false,
@@ -288,11 +321,13 @@ export class ThreadAgent implements HandleOwner {
             core.stats.add(this.index, STAT.CROSS_WAIT_TIME_NS, waitedNs);
           }
           this.afterWaitersChanged();
-          resolve(slot);
+          // A claimed waiter takes the connection now, even if its caller gives up next.
+          resolve(this.handOut(slot, setting, wanted, deadline));
         },
         fail: (error) => {
           if (caller) caller.removeEventListener('abort', onAbort);
           this.afterWaitersChanged();
+          deadline.dispose();
           reject(error);
         },
       };
@@ -718,6 +753,7 @@ export class ThreadAgent implements HandleOwner {
     if (setting === 0) {
       core.stacks.push(this.cleanStack, slot);
     } else {
+      this.usedSettingStacks = true;
       core.stacks.push(core.settingStack(this.index, setting), slot);
       core.threads.setFreshStack(this.index, setting & 7);
     }
