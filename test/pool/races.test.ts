@@ -1,0 +1,39 @@
+/**
+ * Deterministic versions of races the stress tests found, so they stay fixed.
+ */
+import { describe, expect, it } from 'vitest';
+import { createSharedPool, PoolTimeoutError } from '../../src/index.ts';
+import { CELL_STATE } from '../../src/core/index.ts';
+import { fakeConnector } from '../support/fake-connector.ts';
+
+describe('races', () => {
+  it('waiters timing out together while one of them was just granted a unit: every cell ends once, the unit is passed on', async () => {
+    const { control, connector } = fakeConnector();
+    const pool = await createSharedPool({ connector, capacity: 1, maxCapacity: 2 });
+    const held = await pool.get();
+    const w1 = pool.get({ timeoutMs: 20 }).then(() => 'served', (e: unknown) => e);
+    const w2 = pool.get({ timeoutMs: 20 }).then(() => 'served', (e: unknown) => e);
+    const cells = pool.core.waiters.waitingInOrder();
+    expect(cells).toHaveLength(2);
+    // Another thread frees a unit and grants it to the first waiter (its doorbell not yet handled).
+    await pool.setCapacity(2);
+    expect(pool.core.counters.reserve()).toBe(true);
+    expect(pool.core.waiters.grantOwner(cells[0])).toBe(pool.client.threadIndex);
+    // Both deadlines pass before this thread's timer runs, so they leave in one batch.
+    const until = performance.now() + 40;
+    while (performance.now() < until) {
+      // busy: the event loop does not turn
+    }
+    const [e1, e2] = await Promise.all([w1, w2]);
+    expect(e1).toBeInstanceOf(PoolTimeoutError);
+    expect(e2).toBeInstanceOf(PoolTimeoutError);
+    await pool.settled();
+    for (const cell of cells) expect(pool.core.waiters.state(cell)).toBe(CELL_STATE.FREE);
+    // The granted unit was released (nobody waits): only the held connection remains.
+    expect(pool.stats()).toMatchObject({ Active: 1, InUse: 1, Waiting: 0 });
+    expect(pool.verify()).toEqual([]);
+    held.recycle();
+    await pool.close();
+    expect(control.openNow).toBe(0);
+  }, 10_000);
+});
