@@ -109,4 +109,3 @@ export class SharedPoolMemory {
   private clockOffset = 0;
 }
 
-export { SLOT_WORDS, THREAD_WORDS, WAITER_WORDS, SETTING_WORDS, SETTING_TEXT_BYTES };

@@ -3,7 +3,7 @@
  * stack 0 is the free-slot stack; thread t owns stacks 1 + 9t (clean) and 2 + 9t + b (setting
  * bucket b, 0..7).
  */
-import { type LayoutLimits, FREE_STACK, SETTING_STACKS, STACK_MASK, STACKS_PER_THREAD } from './layout.ts';
+import { type LayoutLimits, FREE_STACK, STACK_MASK, STACKS_PER_THREAD } from './layout.ts';
 import { SharedPoolMemory } from './memory.ts';
 import { CapacityCounters } from './capacity.ts';
 import { SettingsRegistry } from './settings-registry.ts';
@@ -82,4 +82,3 @@ export class SharedCore {
   }
 }
 
-export { SETTING_STACKS };

@@ -18,8 +18,6 @@ export const REQUEST = {
   EVICT: 4,
   /** One of this thread's waiter cells was granted a unit. */
   GRANT: 8,
-  /** Settings such as the idle timeout changed. */
-  CONFIG: 16,
 } as const;
 
 export class ThreadRegistry {

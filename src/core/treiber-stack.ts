@@ -78,7 +78,7 @@ export class TreiberStacks {
       const head = Atomics.load(heads, stack);
       const top = Atomics.load(this.halves, low);
       if (top === 0) {
-        if (head === 0n || Number(head & LOW) === 0) return EMPTY;
+        if (Number(head & LOW) === 0) return EMPTY;
         continue;
       }
       const nextTop = Atomics.load(this.next, top - 1);

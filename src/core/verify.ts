@@ -7,7 +7,7 @@
  * idle slots sit in the stack of their setting; borrowed = BORROWED slots; active = slots in use +
  * units granted but not yet taken; active ≤ capacity ≤ maxCapacity; waiting count = WAITING cells.
  */
-import { H, STACKS_PER_THREAD, STACK_MASK, SETTING_STACKS } from './layout.ts';
+import { H, STACKS_PER_THREAD, STACK_MASK } from './layout.ts';
 import { type SharedCore } from './shared-core.ts';
 import { BUSY, EXPIRED, SLOT_STATE, SLOT_STATE_NAMES } from './slot-table.ts';
 import { THREAD_STATE } from './thread-registry.ts';
@@ -112,4 +112,3 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
   return problems;
 }
 
-export { SETTING_STACKS };

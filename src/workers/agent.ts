@@ -22,7 +22,7 @@ import { CELL_STATE } from '../core/waiter-cells.ts';
 import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
-import { Deadline } from './deadline.ts';
+import { asError, Deadline } from './deadline.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
@@ -610,7 +610,7 @@ export class ThreadAgent implements HandleOwner {
       throw error;
     }
     if (signal.aborted || this.detached) {
-      void Promise.resolve().then(() => conn.close()).catch(() => {});
+      closeQuietly(conn);
       core.stats.add(this.index, STAT.DIAL_FAILURES);
       throw signal.aborted ? signal.reason : new PoolClosedError();
     }
@@ -618,7 +618,7 @@ export class ThreadAgent implements HandleOwner {
       try {
         await conn.applySetting(this.settingById(settingId)!.applySql, signal);
       } catch (error) {
-        void Promise.resolve().then(() => conn.close()).catch(() => {});
+        closeQuietly(conn);
         throw error;
       }
     }
@@ -645,7 +645,7 @@ export class ThreadAgent implements HandleOwner {
     const core = this.core;
     if (this.detached) {
       // The slot was reclaimed when this thread detached; only the socket is left to close.
-      void Promise.resolve().then(() => conn.close()).catch(() => {});
+      closeQuietly(conn);
       return;
     }
     core.counters.giveBack();
@@ -675,7 +675,7 @@ export class ThreadAgent implements HandleOwner {
 
   taintSlot(slot: number, conn: PoolConnection): void {
     if (this.detached) {
-      void Promise.resolve().then(() => conn.close()).catch(() => {});
+      closeQuietly(conn);
       return;
     }
     this.core.counters.giveBack();
@@ -947,12 +947,13 @@ export class ThreadAgent implements HandleOwner {
     for (let slot = 0; slot < this.conns.length; slot++) {
       const conn = this.conns[slot];
       this.conns[slot] = undefined;
-      if (conn) void Promise.resolve().then(() => conn.close()).catch(() => {});
+      if (conn) closeQuietly(conn);
     }
     reclaimThread(this.core, this.index, this.core.memory.layout.maxThreads);
   }
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+/** Closes a connection the pool no longer accounts for, later and without letting it throw. */
+function closeQuietly(conn: PoolConnection): void {
+  void Promise.resolve().then(() => conn.close()).catch(() => {});
 }

@@ -57,11 +57,15 @@ export class Deadline {
   translate(error: unknown, lifetime: AbortSignal): Error {
     if (this.timedOut || this.deadlineMs <= this.clock()) return new PoolTimeoutError('connection pool timed out', { cause: error });
     if (lifetime.aborted && !this.caller?.aborted) return new PoolClosedError();
-    return error instanceof Error ? error : new Error(String(error));
+    return asError(error);
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.caller && this.onCallerAbort) this.caller.removeEventListener('abort', this.onCallerAbort);
   }
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -51,10 +51,6 @@ export class LocalWaitlist {
     return true;
   }
 
-  has(waiter: LocalWaiter): boolean {
-    return this.list.includes(waiter);
-  }
-
   /** The waiter holding `cell`, if any. */
   byCell(cell: number): LocalWaiter | undefined {
     return this.list.find((w) => w.cell === cell);
@@ -63,11 +59,6 @@ export class LocalWaitlist {
   /** Oldest waiter with no dial in flight for it. */
   firstUnserved(now?: number): LocalWaiter | undefined {
     return this.list.find((w) => !w.dialing && !isDead(w, now));
-  }
-
-  /** Oldest live waiter (what a failed dial reports to). */
-  first(now?: number): LocalWaiter | undefined {
-    return this.list.find((w) => !isDead(w, now));
   }
 
   /** Live waiters never passed over (smartconnpool's maybeStarvingCount). */

@@ -88,7 +88,7 @@ describe('ThreadRegistry', () => {
     const seen = r.doorbell(a);
     const w = r.waitDoorbell(a, seen);
     expect(w.async).toBe(true);
-    setTimeout(() => r.ring(a, REQUEST.CONFIG), 5);
+    setTimeout(() => r.ring(a, REQUEST.DRAIN), 5);
     expect(await w.value).toBe('ok');
     const again = r.waitDoorbell(a, seen);
     expect(again).toEqual({ async: false, value: 'not-equal' });
