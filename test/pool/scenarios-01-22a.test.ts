@@ -1,6 +1,6 @@
 /**
  * smartconnpool acceptance scenarios 1–11 (pool_test.go TestOpen … TestSetCapacityRejectedOnClosedPool),
- * see /work/shared/docs/smartconnpool-semantics.md §6. Single thread (main), fake connector.
+ * see docs/smartconnpool.md §6. Single thread (main), fake connector.
  * Scenarios 12–22 are in scenarios-01-22b.test.ts.
  *
  * Mapping of the Go fixtures: `put(conn)` = conn.recycle(); `put(nil)` = conn.taint(), or recycle()

@@ -1,6 +1,6 @@
 /**
  * smartconnpool acceptance scenarios 12–22 (pool_test.go TestConnReopen … TestSlowCreateFail),
- * see /work/shared/docs/smartconnpool-semantics.md §6. Single thread (main), fake connector.
+ * see docs/smartconnpool.md §6. Single thread (main), fake connector.
  * Scenarios 1–11 are in scenarios-01-22a.test.ts.
  *
  * Mapping of the Go fixtures: `put(conn)` = conn.recycle(); `put(nil)` = conn.taint(), or recycle()

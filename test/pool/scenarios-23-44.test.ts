@@ -1,5 +1,5 @@
 /**
- * smartconnpool acceptance scenarios 23–44 (semantics doc §6, pool_test.go), single thread (main
+ * smartconnpool acceptance scenarios 23–44 (docs/smartconnpool.md §6, pool_test.go), single thread (main
  * thread), fake connector. Where our deliberate deviations (docs/helper-brief.md) change what can be
  * observed, the test asserts OUR behaviour and says so in an "Adapted:" comment.
  */
