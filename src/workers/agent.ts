@@ -23,6 +23,7 @@ import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
 import { asError, Deadline } from './deadline.ts';
+import { Doorbell } from './doorbell.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
@@ -80,6 +81,7 @@ export class ThreadAgent implements HandleOwner {
   private readonly idleSweep: IdleSweep;
   private readonly cleanStack: number;
   private readonly handoff: HandoffPolicy;
+  private readonly doorbell: Doorbell;
 
   constructor(core: SharedCore, index: number, config: AgentConfig) {
     this.core = core;
@@ -96,7 +98,9 @@ export class ThreadAgent implements HandleOwner {
       this.sweepTimer = setInterval(() => this.sweep(), Math.max(1, Math.floor(idleTimeout / 10)));
       this.sweepTimer.unref();
     }
-    this.armDoorbell();
+    this.doorbell = new Doorbell(core.threads, index, (requests) => this.handleRequests(requests));
+    // Started on a later turn: a pending request must not be handled inside this constructor.
+    queueMicrotask(() => this.doorbell.start());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -851,21 +855,6 @@ export class ThreadAgent implements HandleOwner {
   // ------------------------------------------------------------------------------------------
   // doorbell: requests from other threads and the host
 
-  private armDoorbell(): void {
-    if (this.detached) return;
-    const threads = this.core.threads;
-    const seen = threads.doorbell(this.index);
-    const result = threads.waitDoorbell(this.index, seen);
-    if (result.async) void result.value.then(() => this.onDoorbell());
-    else queueMicrotask(() => this.onDoorbell());
-  }
-
-  private onDoorbell(): void {
-    if (this.detached) return;
-    this.handleRequests(this.core.threads.takeRequests(this.index));
-    this.armDoorbell();
-  }
-
   /** Handles request bits now (the host calls this directly for its own thread). */
   handleRequests(requests: number): void {
     if (requests & REQUEST.LIFETIME) this.onLifetimeCancelled();
@@ -939,6 +928,7 @@ export class ThreadAgent implements HandleOwner {
     for (const waiter of leaving) waiter.fail(new PoolClosedError('connection pool is closed (this thread detached)'));
     this.afterWaitersChanged();
     this.detached = true;
+    this.doorbell.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.waitTimer) clearInterval(this.waitTimer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);

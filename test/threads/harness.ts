@@ -2,12 +2,15 @@
 import type { Worker } from 'node:worker_threads';
 import type { SharedPool } from '../../src/index.ts';
 import { nextMessage, requestReply, spawnTsWorker } from '../support/spawn.ts';
+import type { TakeResult, Taker } from '../support/liveness.ts';
 
 export interface PoolThread {
   worker: Worker;
   index: number;
   request<T extends { type: string }>(message: Record<string, unknown>, reply: string): Promise<T>;
   get(id: number, options?: { timeoutMs?: number; setting?: string }): Promise<{ type: 'got' | 'error'; slot?: number; connId?: number; code?: string; message?: string }>;
+  /** This thread as a liveness taker: n gets at once, then recycled. */
+  taker: Taker;
 }
 
 let nextId = 1;
@@ -26,6 +29,10 @@ export async function startPoolThread(pool: SharedPool): Promise<PoolThread> {
     index: ready.index,
     request,
     get: (id, options = {}) => request({ cmd: 'get', id, ...options }, 'got'),
+    taker: {
+      name: `worker thread ${ready.index}`,
+      take: (n, timeoutMs) => request<TakeResult & { type: string }>({ cmd: 'takeAll', id: newId(), n, timeoutMs }, 'took'),
+    },
   };
 }
 

@@ -3,6 +3,7 @@
  *   get {id, timeoutMs?, setting?}   → {type:'got', id, slot, connId} | {type:'error', id, code, message}
  *   recycle {id} / taint {id}        → {type:'done', id}
  *   loop {id, gets, holdTicks?, timeoutMs?} → {type:'loopDone', id, ok, errors}
+ *   takeAll {id, n, timeoutMs}       → {type:'took', id, got, errors} n gets at once, then recycles them
  *   detach                           → {type:'detached'}
  *   hang                             → blocks the thread's event loop forever (a stuck thread)
  */
@@ -10,12 +11,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
 import type { FakeConnection } from '../support/fake-connector.ts';
 import { getAndHold, putBack } from '../support/worker-commands.ts';
+import { takeAll } from '../support/liveness.ts';
 
 const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
 const held = new Map<number, PooledConnection>();
 
-type Command = { cmd: string; id?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number };
+type Command = { cmd: string; id?: number; n?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number };
 
 port.on('message', async (m: Command) => {
   switch (m.cmd) {
@@ -43,6 +45,9 @@ port.on('message', async (m: Command) => {
       port.postMessage({ type: 'loopDone', id: m.id, ok, errors });
       break;
     }
+    case 'takeAll':
+      port.postMessage({ type: 'took', id: m.id, ...(await takeAll(db, m.n!, m.timeoutMs ?? 1000)) });
+      break;
     case 'settled':
       await db.settled();
       port.postMessage({ type: 'settled' });
