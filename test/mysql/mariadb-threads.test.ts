@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import { takeAll } from '../support/liveness.ts';
 import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
 
 const skip = await mysqlSkip();
@@ -65,4 +66,24 @@ describe.skipIf(skip)('shared capacity on MariaDB', () => {
     expect(stats.InUse).toBe(0);
     expect(pool.verify()).toEqual([]);
   });
+
+  it('liveness (issue 9 scenario): capacity 4, 2 workers take 2 each and recycle, then main takes 4 at once with a 1 s deadline, for 5 s: no get times out', async () => {
+    pool = await createSharedPool({ connection: env.connection(), capacity: 4, maxThreads: 8 });
+    const workers = await Promise.all([startMysqlThread(pool), startMysqlThread(pool)]);
+    threads.push(...workers);
+    const end = Date.now() + Number(process.env.LIVENESS_MS ?? 5000);
+    let rounds = 0;
+    let roundsWithTimeout = 0;
+    let timeouts = 0;
+    while (Date.now() < end) {
+      const before = await Promise.all(workers.map((w) => w.request({ cmd: 'takeAll', id: newId(), n: 2, timeoutMs: 5000 }, 'took')));
+      const r = await takeAll(pool.client, 4, 1000);
+      rounds++;
+      if (r.got !== 4 || before.some((b) => b.got !== 2)) roundsWithTimeout++;
+      timeouts += 4 - r.got + before.reduce((n, b) => n + 2 - (b.got ?? 0), 0);
+    }
+    if (process.env.LIVENESS_VERBOSE) console.log(`MariaDB issue scenario: ${rounds} rounds, ${roundsWithTimeout} with a timeout, ${timeouts} gets timed out`);
+    expect({ roundsWithTimeout, timeouts }).toEqual({ roundsWithTimeout: 0, timeouts: 0 });
+    expect(pool.verify()).toEqual([]);
+  }, 60_000);
 });

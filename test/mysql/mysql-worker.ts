@@ -5,12 +5,14 @@
  *   loop {id, n, sql, parallel?, timeoutMs?, setting?} → {type:'loopDone', id, ok, errors, sessions}
  *       n × pool.query(sql) in `parallel` chains; `sessions` are the distinct server session ids seen (CONNECTION_ID()
  *       must be the first column of `sql` for that)
+ *   takeAll {id, n, timeoutMs}        → {type:'took', id, got, errors} n gets at once, then recycled
  *   settled                           → {type:'settled'}
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
 import { getAndHold, putBack } from '../support/worker-commands.ts';
+import { takeAll } from '../support/liveness.ts';
 
 const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
@@ -50,6 +52,9 @@ port.on('message', async (m: Command) => {
       port.postMessage({ type: 'loopDone', id: m.id, ok, errors, sessions: [...sessions] });
       break;
     }
+    case 'takeAll':
+      port.postMessage({ type: 'took', id: m.id, ...(await takeAll(db, m.n!, m.timeoutMs ?? 1000)) });
+      break;
     case 'settled':
       await db.settled();
       port.postMessage({ type: 'settled' });

@@ -12,6 +12,7 @@ export interface Reply {
   ok?: number;
   errors?: string[];
   sessions?: number[];
+  got?: number;
 }
 
 export interface MysqlThread {
