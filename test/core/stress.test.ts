@@ -2,12 +2,15 @@
  * Real worker_threads hammering one pool buffer. Each suite ends with every worker exited and the
  * buffer checked with verify().
  */
-import type { Worker } from 'node:worker_threads';
+import { threadId, type Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CELL_STATE, EMPTY, SharedCore, SLOT_STATE, STACKS_PER_THREAD, STAT, verify } from '../../src/core/index.ts';
+import { CELL_STATE, EMPTY, H, POOL_STATE, SharedCore, SLOT_STATE, STACKS_PER_THREAD, STAT, verify } from '../../src/core/index.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { CTL, CTL_WORDS } from './worker-kit.ts';
 import { stackContents } from './helpers.ts';
+import { ThreadAgent } from '../../src/workers/agent.ts';
+import { fakeConnector } from '../support/fake-connector.ts';
+import { checkLiveness, takeAll } from '../support/liveness.ts';
 
 interface Done {
   type: 'done';
@@ -138,6 +141,18 @@ describe('core under real worker threads', () => {
     expect(stackContents(core, core.freeStack).sort((a, b) => a - b)).toEqual(Array.from({ length: MAX }, (_, i) => i));
     expect(core.stats.total(STAT.DIALS)).toBe(sum('open'));
     expect(core.stats.total(STAT.EVICTIONS)).toBe(sum('evict'));
+
+    // Liveness: after the storm, one thread obtains every unit at once within 1 s, round after round.
+    Atomics.store(core.memory.header, H.LIFETIME_CANCELLED, 0);
+    Atomics.store(core.memory.header, H.STATE, POOL_STATE.OPEN);
+    const agent = new ThreadAgent(core, core.threads.attach(threadId), {
+      connector: fakeConnector().connector, maxLifetimeMs: 0, getTimeoutMs: 1000, maxWaiters: 8, handoffDelayMs: 10,
+    });
+    const live = await checkLiveness({ units: CAPACITY, rounds: 20, takers: [{ name: 'main', take: (n, ms) => takeAll(agent, n, ms) }] });
+    expect(live.failures).toEqual([]);
+    agent.detach();
+    expect(verify(core)).toEqual([]);
+    expect(core.counters.active).toBe(0);
   });
 
   it('borrow vs expire on the same slots: exactly one winner per slot per round', async () => {

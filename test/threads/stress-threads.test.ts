@@ -26,6 +26,7 @@ import { type FakeControl, fakeConnector, until } from '../support/fake-connecto
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { newSeed, rng } from '../support/random.ts';
 import { sleep, within } from '../support/timing.ts';
+import { checkLiveness, takeAll, type TakeResult } from '../support/liveness.ts';
 import {
   CTL, Ledger, type LedgerReport, newTables, runTraffic, type SharedTables, type TrafficOptions,
 } from './stress-kit.ts';
@@ -215,6 +216,23 @@ async function closeOrDiagnose(c: Cycle, workers: StressThread[], running: Promi
   return Date.now() - started;
 }
 
+/**
+ * Liveness after traffic stopped: main and every worker in turn take all `units` at once within
+ * 1 s, for `rounds` rounds (units must move between threads every turn).
+ */
+async function expectLive(c: Cycle, workers: StressThread[], units: number, rounds = 10): Promise<void> {
+  const client = c.pool.client;
+  const report = await checkLiveness({
+    units, rounds, boundMs: 1000,
+    takers: [
+      { name: 'main', take: (n, ms) => takeAll(client, n, ms) },
+      ...workers.map((t, i) => ({ name: `worker ${c.indices[i]}`, take: (n: number, ms: number) => t.call<TakeResult>('takeAll', { n, timeoutMs: ms }) })),
+    ],
+  });
+  expect(report.failures, `${c.label}: liveness`).toEqual([]);
+  expect(c.pool.verify(), `${c.label}: after the liveness check`).toEqual([]);
+}
+
 /** Borrows and returns 2 connections in main until a sweep has closed an idle one (3 s at most). */
 async function idleCloseAfterTraffic(c: Cycle): Promise<void> {
   const end = Date.now() + 3000;
@@ -271,6 +289,7 @@ describe('stress across worker threads — stress_test.go', () => {
       expect(s.WaitCount, `${c.label}: 28 loops on 16 units must wait`).toBeGreaterThan(0);
       expect(c.control.peakOpen, c.label).toBeLessThanOrEqual(CAP);
       crossThread += s.Grants + s.Evictions;
+      await expectLive(c, workers, CAP);
 
       await closeOrDiagnose(c, workers);
       const totals = await endCycle(c, workers, CAP);
@@ -289,9 +308,12 @@ describe('stress across worker threads — stress_test.go', () => {
       const seed = newSeed();
       const random = rng(seed);
       let refreshCalls = 0;
+      let refreshOff = false;
       const c = await openCycle(`#47 cycle ${cycle} seed ${seed}`, {
         capacity: CAP, idleTimeoutMs: 10, refreshIntervalMs: 25, closeTimeoutMs: 2000, getTimeoutMs: 100,
         refresh: () => {
+          // Quiet once traffic stopped: a refresh's drain to 0 would hold the liveness check's gets.
+          if (refreshOff) return false;
           refreshCalls++;
           const yes = refreshCalls % 4 === 0;
           if (yes) total.refreshTrue++;
@@ -322,11 +344,13 @@ describe('stress across worker threads — stress_test.go', () => {
       await churner;
 
       // Restore the capacity, then close.
+      refreshOff = true;
       await c.pool.setCapacity(CAP);
       const s = c.pool.stats();
       expect(s.Capacity, c.label).toBe(CAP);
       expect(s.InUse, c.label).toBe(0);
       expect(c.control.peakOpen, c.label).toBeLessThanOrEqual(CAP);
+      await expectLive(c, workers, CAP);
       // The idle timeout at work: connections borrowed and returned now (from main) sit idle past
       // 10 ms and main's sweep closes and reopens them. A refresh's drain may close them first
       // (refresh reopens close idle connections without counting IdleClosed): then borrow again.

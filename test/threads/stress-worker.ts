@@ -8,6 +8,7 @@
  *   wait {n, timeoutMs}           → {started} starts n gets that are expected to wait
  *   waitResults                   → {outcomes} what each of them ended with ('served:<id>' or an
  *                                   error code), after db.settled()
+ *   takeAll {n, timeoutMs}        → {got, errors} n gets at once, then recycled (the liveness check)
  *   report                        → LedgerReport + {waiting} after db.settled()
  *   detach                        → {}        leaves the cycle's pool (after the test checked it)
  */
@@ -15,6 +16,7 @@ import { parentPort } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection, type PoolHandle, type SharedPoolClient } from '../../src/index.ts';
 import { rng } from '../support/random.ts';
 import { sleep } from '../support/timing.ts';
+import { takeAll } from '../support/liveness.ts';
 import { Ledger, runTraffic, type SharedTables, type TrafficOptions } from './stress-kit.ts';
 
 const port = parentPort!;
@@ -90,6 +92,8 @@ async function handle(m: Command): Promise<unknown> {
       await a.db.settled();
       return { outcomes, waiting: a.db.waiting };
     }
+    case 'takeAll':
+      return takeAll(attached().db, m.n as number, m.timeoutMs as number);
     case 'report': {
       const a = attached();
       await a.db.settled();
