@@ -13,6 +13,6 @@ export type { PoolConnection, ConnectorModule, ConnectorSpec } from './workers/c
 export type { PoolStats } from './core/stats-snapshot.ts';
 export {
   PoolError, PoolClosedError, PoolTimeoutError, PoolContextExpiredError, PoolWaiterCapError,
-  PoolDrainTimeoutError, PoolOptionError, StaleHandleError, LayoutMismatchError, PoolLimitError,
+  type UnitHolder, PoolDrainTimeoutError, PoolOptionError, StaleHandleError, LayoutMismatchError, PoolLimitError,
   UnknownThreadError, type PoolErrorCode,
 } from './core/errors.ts';

@@ -51,20 +51,36 @@ export class PoolWaiterCapError extends PoolError {
   }
 }
 
+/** A thread still holding units when a drain timed out (see PoolDrainTimeoutError.holders). */
+export interface UnitHolder {
+  /** Registry index. */
+  index: number;
+  threadId: number;
+  /** Slots (open, opening or closing connections) it holds. */
+  units: number;
+  /** False if it has not handled its latest doorbell ring: it exited without reap() or its event loop is stuck. */
+  answered: boolean;
+}
+
 /** setCapacity/close could not drain to the target before its deadline. */
 export class PoolDrainTimeoutError extends PoolError {
   readonly capacity: number;
   readonly active: number;
   readonly borrowed: number;
-  constructor(what: string, capacity: number, active: number, borrowed: number) {
+  /** Threads that still hold units, and whether each answers its doorbell. */
+  readonly holders: readonly UnitHolder[];
+  constructor(what: string, capacity: number, active: number, borrowed: number, holders: readonly UnitHolder[] = []) {
     super(
       'POOL_DRAIN_TIMEOUT',
       `${what} timed out waiting for connections to be returned to the pool ` +
-        `(capacity = ${capacity}, active = ${active}, borrowed = ${borrowed})`,
+        `(capacity = ${capacity}, active = ${active}, borrowed = ${borrowed})` +
+        holders.map((t) => `; thread index ${t.index} (threadId ${t.threadId}) holds ${t.units} unit${t.units === 1 ? '' : 's'}` +
+          (t.answered ? '' : ' and has not answered its doorbell (exited without watch()/reap(), or its event loop is blocked)')).join(''),
     );
     this.capacity = capacity;
     this.active = active;
     this.borrowed = borrowed;
+    this.holders = holders;
   }
 }
 

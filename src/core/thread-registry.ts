@@ -41,6 +41,7 @@ export class ThreadRegistry {
         Atomics.store(this.threads, base + T.FRESH_STACK, 0);
         Atomics.store(this.threads, base + T.WAITING, 0);
         Atomics.store(this.threads, base + T.SLOTS, 0);
+        Atomics.store(this.threads, base + T.ANSWERED, Atomics.load(this.threads, base + T.DOORBELL));
         Atomics.add(this.threads, base + T.GEN, 1);
         Atomics.store(this.threads, base + T.STATE, THREAD_STATE.ATTACHED);
         Atomics.add(this.header, H.THREADS_ATTACHED, 1);
@@ -113,6 +114,17 @@ export class ThreadRegistry {
   /** Waits (asynchronously) for the doorbell to move past `seen`. */
   waitDoorbell(index: number, seen: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> } {
     return Atomics.waitAsync(this.threads, index * THREAD_WORDS + T.DOORBELL, seen) as never;
+  }
+
+  /** The owner has handled every ring up to doorbell value `seen`. */
+  answer(index: number, seen: number): void {
+    Atomics.store(this.threads, index * THREAD_WORDS + T.ANSWERED, seen);
+  }
+
+  /** Whether the owner has handled every ring so far (false: a ring is pending, or nobody serves this entry). */
+  hasAnswered(index: number): boolean {
+    const base = index * THREAD_WORDS;
+    return Atomics.load(this.threads, base + T.ANSWERED) === Atomics.load(this.threads, base + T.DOORBELL);
   }
 
   freshStack(index: number): number {

@@ -106,6 +106,16 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
   if (capacity > maxCapacity || capacity < 0) problems.push(`capacity = ${capacity} is outside 0..${maxCapacity}`);
   const waitingCells = core.waiters.count(CELL_STATE.WAITING);
   if (core.waiters.waiting !== waitingCells) problems.push(`waiting = ${core.waiters.waiting} but ${waitingCells} cells are WAITING`);
+  // One agent per thread and pool: a second registration of a threadId is left over (an attach
+  // that failed half-way); if it holds slots, those units are stranded.
+  const byThreadId = new Map<number, number>();
+  for (let t = 0; t < maxThreads; t++) {
+    if (core.threads.state(t) !== THREAD_STATE.ATTACHED) continue;
+    const id = core.threads.threadId(t);
+    const other = byThreadId.get(id);
+    if (other !== undefined) problems.push(`threadId ${id} is registered twice (thread indices ${other} and ${t}, holding ${core.threads.slotsHeld(other)} and ${core.threads.slotsHeld(t)} slots): one has no live agent`);
+    else byThreadId.set(id, t);
+  }
   let perThread = 0;
   for (let t = 0; t < maxThreads; t++) perThread += core.threads.waitingOf(t);
   if (perThread !== waitingCells) problems.push(`threads count ${perThread} waiters but ${waitingCells} cells are WAITING`);

@@ -226,10 +226,21 @@ export class SharedPool {
    * Throws UnknownThreadError if no attached thread has this threadId.
    */
   reap(deadThreadId: number): Reclaimed {
-    const index = this.core.threads.lookup(deadThreadId);
+    let index = this.core.threads.lookup(deadThreadId);
     if (index < 0) throw new UnknownThreadError(`no attached thread has threadId ${deadThreadId}`);
     if (index === this.#client.threadIndex) throw new UnknownThreadError(`threadId ${deadThreadId} is the pool's own thread; use close()`);
-    return reclaimThread(this.core, index, this.#client.threadIndex);
+    const total: Reclaimed = { slots: 0, borrowed: 0, waiters: 0, grants: 0 };
+    // Every registration of the thread: one left by an attach that failed half-way must not keep
+    // the real one (and its units) from being reaped.
+    while (index >= 0) {
+      const r = reclaimThread(this.core, index, this.#client.threadIndex);
+      total.slots += r.slots;
+      total.borrowed += r.borrowed;
+      total.waiters += r.waiters;
+      total.grants += r.grants;
+      index = this.core.threads.lookup(deadThreadId);
+    }
+    return total;
   }
 
   #reapIfAttached(deadThreadId: number): void {

@@ -4,7 +4,9 @@
  */
 import { threadId } from 'node:worker_threads';
 import { LayoutMismatchError } from '../core/errors.ts';
+import { reclaimThread } from '../core/reclaim.ts';
 import { SharedCore } from '../core/shared-core.ts';
+import { checkHandleConfig } from './handle-check.ts';
 import { type AgentConfig, ThreadAgent } from './agent.ts';
 import { SharedPoolClient } from './pool-client.ts';
 
@@ -18,16 +20,31 @@ export interface PoolHandle {
 
 const attached = new WeakMap<SharedArrayBuffer, SharedPoolClient>();
 
-/** Attaches this thread to the pool (once per thread; later calls return the same client). */
+/**
+ * Attaches this thread to the pool (once per thread; later calls return the same client).
+ * Throws LayoutMismatchError, before registering anything, when `handle` is not a whole pool.handle
+ * (wrong kind, buffer not a pool buffer of this version, config missing or malformed), and
+ * PoolLimitError when maxThreads threads are attached.
+ */
 export function attachSharedPool(handle: PoolHandle): SharedPoolClient {
   if (typeof handle !== 'object' || handle === null || handle.kind !== HANDLE_KIND) {
     throw new LayoutMismatchError(`attachSharedPool() needs pool.handle; got ${handle === null ? 'null' : typeof handle === 'object' ? `an object of kind ${JSON.stringify((handle as { kind?: unknown }).kind)}` : typeof handle}`);
   }
   const existing = attached.get(handle.buffer);
   if (existing) return existing;
+  // Everything is checked before the thread registers: a failure here leaves no trace.
   const core = SharedCore.attach(handle.buffer);
+  checkHandleConfig(handle.config);
   const index = core.threads.attach(threadId);
-  const client = new SharedPoolClient(new ThreadAgent(core, index, handle.config));
+  let agent: ThreadAgent;
+  try {
+    agent = new ThreadAgent(core, index, handle.config);
+  } catch (error) {
+    // Undo the registration: it holds nothing yet, but a reaper would otherwise find it first.
+    reclaimThread(core, index, index);
+    throw error;
+  }
+  const client = new SharedPoolClient(agent);
   attached.set(handle.buffer, client);
   return client;
 }

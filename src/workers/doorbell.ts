@@ -37,6 +37,7 @@ export class Doorbell {
     const requests = this.threads.takeRequests(this.index);
     if (requests !== 0) this.handle(requests);
     if (this.stopped) return;
+    this.threads.answer(this.index, seen);
     const result = this.threads.waitDoorbell(this.index, seen);
     if (result.async) void result.value.then(() => this.turn());
     else queueMicrotask(() => this.turn());
