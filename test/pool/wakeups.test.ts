@@ -27,7 +27,8 @@ afterEach(async () => {
 /** A second agent in this thread, on its own view of the buffer (so its registry can be wrapped alone). */
 function secondAgent(p: SharedPool): { agent: ThreadAgent; core: SharedCore } {
   const core = SharedCore.attach(p.core.buffer);
-  const agent = new ThreadAgent(core, core.threads.attach(threadId), p.handle.config);
+  // Registered under a made-up threadId: one threadId registered twice is what verify() reports as a leak.
+  const agent = new ThreadAgent(core, core.threads.attach(threadId + 1000 + agents.length), p.handle.config);
   agents.push(agent);
   return { agent, core };
 }
