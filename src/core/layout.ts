@@ -85,7 +85,7 @@ export const S = { STATE: 0, OWNER: 1, GEN: 2, SETTING: 3, FLAGS: 4, AUX: 5 } as
 export const SLOT_WORDS = 6;
 
 /** Thread registry words: 16 words = one 64-byte line per thread, so threads never share a line. */
-export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7, ANSWERED: 8 } as const;
+export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7, ANSWERED: 8, YIELDABLE: 9 } as const;
 export const THREAD_WORDS = 16;
 
 /** Waiter cell words: padded to one 64-byte line per cell (cells of different threads sit side by side). */

@@ -18,6 +18,8 @@ export const REQUEST = {
   EVICT: 4,
   /** One of this thread's waiter cells was granted a unit. */
   GRANT: 8,
+  /** A get elsewhere would wait: abort a dial nobody waits for, so its unit moves (YieldingDials). */
+  YIELD: 16,
 } as const;
 
 export class ThreadRegistry {
@@ -41,6 +43,7 @@ export class ThreadRegistry {
         Atomics.store(this.threads, base + T.FRESH_STACK, 0);
         Atomics.store(this.threads, base + T.WAITING, 0);
         Atomics.store(this.threads, base + T.SLOTS, 0);
+        Atomics.store(this.threads, base + T.YIELDABLE, 0);
         Atomics.store(this.threads, base + T.ANSWERED, Atomics.load(this.threads, base + T.DOORBELL));
         Atomics.add(this.threads, base + T.GEN, 1);
         Atomics.store(this.threads, base + T.STATE, THREAD_STATE.ATTACHED);
@@ -125,6 +128,14 @@ export class ThreadRegistry {
   hasAnswered(index: number): boolean {
     const base = index * THREAD_WORDS;
     return Atomics.load(this.threads, base + T.ANSWERED) === Atomics.load(this.threads, base + T.DOORBELL);
+  }
+
+  /** In-flight dials of this thread that nobody waits for (kept by YieldingDials). */
+  yieldableOf(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + T.YIELDABLE);
+  }
+  addYieldable(index: number, delta: number): void {
+    Atomics.add(this.threads, index * THREAD_WORDS + T.YIELDABLE, delta);
   }
 
   freshStack(index: number): number {

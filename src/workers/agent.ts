@@ -24,6 +24,7 @@ import { reclaimThread } from '../core/reclaim.ts';
 import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
 import { asError, Deadline } from './deadline.ts';
 import { Doorbell } from './doorbell.ts';
+import { YieldingDials } from './yielding-dials.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
@@ -82,6 +83,7 @@ export class ThreadAgent implements HandleOwner {
   private readonly cleanStack: number;
   private readonly handoff: HandoffPolicy;
   private readonly doorbell: Doorbell;
+  private readonly dials: YieldingDials;
 
   constructor(core: SharedCore, index: number, config: AgentConfig) {
     this.core = core;
@@ -92,6 +94,7 @@ export class ThreadAgent implements HandleOwner {
     this.idleSweep = new IdleSweep(core, index);
     this.cleanStack = core.cleanStack(index);
     this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
+    this.dials = new YieldingDials(core.threads, index);
     if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
     const idleTimeout = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
     if (idleTimeout > 0) {
@@ -330,6 +333,8 @@ export class ThreadAgent implements HandleOwner {
         },
         fail: (error) => {
           if (caller) caller.removeEventListener('abort', onAbort);
+          // A dial in flight for it keeps going (its connection may serve the next waiter) but yields.
+          if (waiter.dial) this.dials.orphan(waiter.dial);
           this.afterWaitersChanged();
           deadline.dispose();
           reject(error);
@@ -345,7 +350,7 @@ export class ThreadAgent implements HandleOwner {
       // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
       // check make sure the waiter does not sit next to free capacity.
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (this.handoff.mayEvict(0)) this.evictForWaiter();
+      else if (!this.yieldForWaiter() && this.handoff.mayEvict(0)) this.evictForWaiter();
     });
   }
 
@@ -463,7 +468,7 @@ export class ThreadAgent implements HandleOwner {
     if (oldest) {
       const core = this.core;
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (this.handoff.mayEvict(now - oldest.startMs)) this.evictForWaiter();
+      else if (!this.yieldForWaiter() && this.handoff.mayEvict(now - oldest.startMs)) this.evictForWaiter();
     }
   }
 
@@ -473,6 +478,13 @@ export class ThreadAgent implements HandleOwner {
     if (!waiter || !this.core.counters.reserve()) return;
     this.dialForWaiter(waiter);
   }
+
+  /** All capacity is held: a dial nobody waits for (here or in another thread) gives its unit up. */
+  private yieldForWaiter(): boolean {
+    return this.dials.yieldForWaiter(this.ringYield);
+  }
+
+  private readonly ringYield = (owner: number): void => this.core.threads.ring(owner, REQUEST.YIELD);
 
   /**
    * All capacity is held: take one idle connection of another thread for eviction. Its owner closes
@@ -568,7 +580,12 @@ export class ThreadAgent implements HandleOwner {
   private dialForWaiter(waiter: LocalWaiter): void {
     waiter.dialing = true;
     const slot = this.takeFreeSlot();
-    this.track(this.dialInto(slot, this.lifetime.signal, 0).then(
+    const dial = this.dials.start(false);
+    waiter.dial = dial;
+    this.track(this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), 0).finally(() => {
+      this.dials.end(dial);
+      waiter.dial = null;
+    }).then(
       () => {
         waiter.dialing = false;
         if (this.waitlist.remove(waiter)) {
@@ -633,7 +650,8 @@ export class ThreadAgent implements HandleOwner {
 
   /** Reopens a held slot in the background with the lifetime signal (fix 3), keeping `settingId` (fix 4). */
   private reopenInBackground(slot: number, settingId: number): void {
-    this.track(this.dialInto(slot, this.lifetime.signal, settingId).then(
+    const dial = this.dials.start(true);
+    this.track(this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), settingId).finally(() => this.dials.end(dial)).then(
       () => this.tryReturnConn(slot, true),
       () => {
         this.freeSlot(slot);
@@ -837,12 +855,17 @@ export class ThreadAgent implements HandleOwner {
       if (this.lifetime.signal.aborted || this.detached) return;
       if (!core.counters.reserve()) return;
       const slot = this.takeFreeSlot();
+      const dial = this.dials.start(true);
       try {
-        await this.dialInto(slot, this.lifetime.signal, setting);
+        await this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), setting);
       } catch {
         this.freeSlot(slot);
         this.passUnit();
+        // Yielded to a waiting get: the rest of the sweep's reopens would only compete with it.
+        if (dial.yielded) return;
         continue;
+      } finally {
+        this.dials.end(dial);
       }
       if (this.lifetime.signal.aborted) {
         this.discard(slot);
@@ -861,6 +884,7 @@ export class ThreadAgent implements HandleOwner {
     if (requests & REQUEST.EVICT) this.handleEvictions();
     if (requests & REQUEST.GRANT) this.handleGrants();
     if (requests & REQUEST.DRAIN) this.drainIdle();
+    if (requests & REQUEST.YIELD && this.core.waiters.waiting > 0) this.dials.abortOne();
   }
 
   /** Close (fix 2): abort every background and foreground connect of this thread, reject waiters. */

@@ -4,6 +4,7 @@
  * connection's setting, but serve a waiter skipped more than MAX_AGE times before anyone else.
  * Each waiter also holds a shared cell (see core/waiter-cells.ts) so other threads can see it.
  */
+import { type YieldingDial } from './yielding-dials.ts';
 import { MAX_AGE } from '../core/waiter-cells.ts';
 
 export interface LocalWaiter {
@@ -17,6 +18,8 @@ export interface LocalWaiter {
   readonly startMs: number;
   /** A dial on this waiter's behalf is in flight. */
   dialing: boolean;
+  /** That dial: it may yield once this waiter has gone. */
+  dial?: YieldingDial | null;
   /** Its cell was granted a unit by another thread (counted as a cross-thread wait). */
   granted: boolean;
   /** The caller's signal, if it gave one. */
