@@ -43,7 +43,8 @@ export function snapshotStats(core: SharedCore): PoolStats {
   return {
     Capacity: capacity,
     MaxCapacity: core.memory.layout.maxCapacity,
-    Available: capacity - borrowed,
+    // Borrowed can exceed capacity while a shrink or close drains: nothing is available then.
+    Available: Math.max(0, capacity - borrowed),
     Active: Atomics.load(h, H.ACTIVE),
     InUse: borrowed,
     IdleAllowed: Atomics.load(h, H.IDLE_ALLOWED),

@@ -190,6 +190,8 @@ export class ThreadAgent implements HandleOwner {
     try {
       await this.fitSetting(slot, setting, deadline);
       return this.lend(slot, this.core.slots.setting(slot));
+    } catch (error) {
+      throw deadline.translate(error, this.lifetime.signal);
     } finally {
       deadline.dispose();
     }

@@ -3,7 +3,7 @@
  * allocated for it unless a dial or a reset/apply needs an AbortSignal: a get that waits is timed
  * out by its thread's single deadline timer (see ThreadAgent), not by a timer of its own.
  */
-import { PoolClosedError, PoolTimeoutError } from '../core/errors.ts';
+import { PoolClosedError, PoolError, PoolTimeoutError } from '../core/errors.ts';
 
 export class Deadline {
   readonly caller: AbortSignal | undefined;
@@ -53,10 +53,16 @@ export class Deadline {
     return AbortSignal.any([this.signal, lifetime]);
   }
 
-  /** Maps a dial/reset error: our deadline → timed out; the lifetime → closed; else verbatim. */
+  /**
+   * Maps a dial/reset error: our deadline → timed out; the lifetime → closed; the caller's abort →
+   * timed out too (the same PoolTimeoutError a caller's abort gives while waiting, its reason as
+   * `cause`); else verbatim.
+   */
   translate(error: unknown, lifetime: AbortSignal): Error {
+    if (error instanceof PoolError) return error;
     if (this.timedOut || this.deadlineMs <= this.clock()) return new PoolTimeoutError('connection pool timed out', { cause: error });
     if (lifetime.aborted && !this.caller?.aborted) return new PoolClosedError();
+    if (this.caller?.aborted) return new PoolTimeoutError('connection pool timed out (the caller aborted)', { cause: this.caller.reason });
     return asError(error);
   }
 
