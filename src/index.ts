@@ -9,10 +9,11 @@ export { SharedPoolClient } from './workers/pool-client.ts';
 export { PooledConnection } from './workers/pooled-connection.ts';
 export { Setting } from './workers/setting.ts';
 export type { GetOptions } from './workers/agent.ts';
+export type { Sql, QueryCallOptions } from './workers/query-timeout.ts';
 export type { PoolConnection, ConnectorModule, ConnectorSpec } from './workers/connector.ts';
 export type { PoolStats } from './core/stats-snapshot.ts';
 export {
   PoolError, PoolClosedError, PoolTimeoutError, PoolContextExpiredError, PoolWaiterCapError,
   type UnitHolder, PoolDrainTimeoutError, PoolOptionError, StaleHandleError, LayoutMismatchError, PoolLimitError,
-  UnknownThreadError, type PoolErrorCode,
+  UnknownThreadError, QueryTimeoutError, type PoolErrorCode,
 } from './core/errors.ts';

@@ -12,7 +12,8 @@ export type PoolErrorCode =
   | 'POOL_STALE_HANDLE'
   | 'POOL_LAYOUT_MISMATCH'
   | 'POOL_LIMIT'
-  | 'POOL_UNKNOWN_THREAD';
+  | 'POOL_UNKNOWN_THREAD'
+  | 'POOL_QUERY_TIMEOUT';
 
 export class PoolError extends Error {
   readonly code: PoolErrorCode;
@@ -25,8 +26,22 @@ export class PoolError extends Error {
 
 /** The pool is closed, or paused at capacity 0 ("connection pool is closed"). */
 export class PoolClosedError extends PoolError {
-  constructor(message = 'connection pool is closed') {
-    super('POOL_CLOSED', message);
+  constructor(message = 'connection pool is closed', options?: { cause?: unknown }) {
+    super('POOL_CLOSED', message, options);
+  }
+}
+
+/**
+ * A query or execute ran past its timeout (the pool's queryTimeoutMs, or the call's own). Its
+ * connection was destroyed (mysql2 gives up on it); giving the handle back refills the unit.
+ */
+export class QueryTimeoutError extends PoolError {
+  readonly timeoutMs: number;
+  /** The connection is gone: treat like any fatal driver error. */
+  readonly fatal = true;
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super('POOL_QUERY_TIMEOUT', `query timed out after ${timeoutMs} ms; its connection was closed`, options);
+    this.timeoutMs = timeoutMs;
   }
 }
 

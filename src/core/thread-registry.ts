@@ -20,6 +20,8 @@ export const REQUEST = {
   GRANT: 8,
   /** A get elsewhere would wait: abort a dial nobody waits for, so its unit moves (YieldingDials). */
   YIELD: 16,
+  /** close() reached its deadline: destroy every borrowed connection and take its unit back. */
+  ABORT_BORROWED: 32,
 } as const;
 
 export class ThreadRegistry {

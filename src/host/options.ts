@@ -23,7 +23,18 @@ export interface SharedPoolOptions {
   maxLifetimeMs?: number;
   /** Default deadline of get() (0 = none). Default 10 000. */
   getTimeoutMs?: number;
-  /** Default deadline of close() and of a refresh's drain. Default 10 000. */
+  /**
+   * Timeout of every query/execute through the pool and its connections, in ms (0 = none, the
+   * default). A query past it rejects with QueryTimeoutError (POOL_QUERY_TIMEOUT) and its
+   * connection is closed, its unit refilled. Per call: query(sql, params, { queryTimeoutMs }), or a
+   * `timeout` in mysql2's query-options object. Uses mysql2's per-query timeout underneath.
+   */
+  queryTimeoutMs?: number;
+  /**
+   * Default deadline of close() and of a refresh's drain. Default 10 000. When close() reaches it
+   * with connections still borrowed, it destroys them (their holders get PoolClosedError) and
+   * then rejects with PoolDrainTimeoutError.
+   */
   closeTimeoutMs?: number;
   /** How often refresh() is asked whether to reopen the pool. 0 = never. */
   refreshIntervalMs?: number;
@@ -51,6 +62,7 @@ export interface ResolvedOptions {
   idleTimeoutMs: number;
   maxLifetimeMs: number;
   getTimeoutMs: number;
+  queryTimeoutMs: number;
   closeTimeoutMs: number;
   refreshIntervalMs: number;
   handoffDelayMs: number;
@@ -64,7 +76,7 @@ export interface ResolvedOptions {
 const UNLIMITED_WAITERS = 65_536;
 const KNOWN = new Set([
   'connection', 'connector', 'capacity', 'maxCapacity', 'maxIdle', 'idleTimeoutMs', 'maxLifetimeMs', 'getTimeoutMs',
-  'closeTimeoutMs', 'refreshIntervalMs', 'refresh', 'handoffDelayMs', 'maxThreads', 'maxWaiters', 'maxSettings',
+  'queryTimeoutMs', 'closeTimeoutMs', 'refreshIntervalMs', 'refresh', 'handoffDelayMs', 'maxThreads', 'maxWaiters', 'maxSettings',
 ]);
 
 function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -113,6 +125,7 @@ export function resolveOptions(options: SharedPoolOptions, defaultConnector: str
     idleTimeoutMs: ms('idleTimeoutMs', options.idleTimeoutMs, 0),
     maxLifetimeMs: ms('maxLifetimeMs', options.maxLifetimeMs, 0),
     getTimeoutMs: ms('getTimeoutMs', options.getTimeoutMs, 10_000),
+    queryTimeoutMs: ms('queryTimeoutMs', options.queryTimeoutMs, 0),
     closeTimeoutMs: ms('closeTimeoutMs', options.closeTimeoutMs, 10_000),
     refreshIntervalMs: ms('refreshIntervalMs', options.refreshIntervalMs, 0),
     handoffDelayMs: ms('handoffDelayMs', options.handoffDelayMs, 5),

@@ -18,9 +18,13 @@ import { loadConnector } from '../workers/connector.ts';
 import { SharedPoolClient } from '../workers/pool-client.ts';
 import { type PooledConnection } from '../workers/pooled-connection.ts';
 import { type Setting } from '../workers/setting.ts';
+import { type QueryCallOptions, type Sql } from '../workers/query-timeout.ts';
 import { drainTo } from './drain.ts';
 import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
 import { Serial } from './serial.ts';
+
+/** How long close() waits for threads to give up borrowed connections after its deadline (at most timeoutMs). */
+const FORCED_END_GRACE_MS = 1000;
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const MYSQL2_CONNECTOR = new URL(`../workers/mysql2-connector${ext}`, import.meta.url).href;
@@ -59,6 +63,7 @@ export class SharedPool {
         getTimeoutMs: options.getTimeoutMs,
         maxWaiters: options.maxWaiters,
         handoffDelayMs: options.handoffDelayMs,
+        queryTimeoutMs: options.queryTimeoutMs,
       },
     };
     // Open (smartconnpool §3.2): lifetime first, then capacity, then the background work.
@@ -96,11 +101,12 @@ export class SharedPool {
     return this.#agent.get(options);
   }
 
-  query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+  /** get + query + recycle (see SharedPoolClient.query: mysql2 query options, queryTimeoutMs). */
+  query<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
     return this.#client.query<T>(sql, params, options);
   }
 
-  execute<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
+  execute<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
     return this.#client.execute<T>(sql, params, options);
   }
 
@@ -156,8 +162,12 @@ export class SharedPool {
   /**
    * Closes the pool. First thing, the lifetime flag is cancelled in every thread (fix 2), so every
    * background and refill connect aborts at once (fix 3) and waiters are rejected with
-   * PoolClosedError; then capacity goes to 0 and close resolves when active reaches 0, or rejects
-   * with PoolDrainTimeoutError (naming capacity, active, borrowed) at its deadline. Idempotent.
+   * PoolClosedError; then capacity goes to 0 and close resolves when active reaches 0. At its
+   * deadline (timeoutMs, default closeTimeoutMs) connections still borrowed are destroyed in every
+   * thread (as HikariCP aborts active connections at shutdown): their holders' queries reject with
+   * PoolClosedError, their units come back (close waits up to min(timeoutMs, 1 s) more for threads
+   * to do so); then it rejects with PoolDrainTimeoutError (naming capacity, active, borrowed, and
+   * each thread still holding units, with whether it answers its doorbell). Idempotent.
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#closing) return this.#closing;
@@ -180,6 +190,7 @@ export class SharedPool {
         await this.#setCapacity(0, deadline, 'close');
       } catch (error) {
         failure = error;
+        await this.#abortBorrowed(Math.min(timeoutMs, FORCED_END_GRACE_MS));
       }
       Atomics.store(h, H.STATE, POOL_STATE.CLOSED);
       // Waiters that slipped in between the flag and their thread's turn.
@@ -188,6 +199,13 @@ export class SharedPool {
       if (failure) throw failure;
     });
     return this.#closing;
+  }
+
+  /** Ends every borrowed connection (all threads), then waits up to graceMs for the units to come back. */
+  async #abortBorrowed(graceMs: number): Promise<void> {
+    this.core.threads.ringAll(REQUEST.ABORT_BORROWED);
+    this.#client.agent.handleRequests(REQUEST.ABORT_BORROWED);
+    await drainTo(this.core, 0, this.core.memory.nowMs() + graceMs, 'close').catch(() => {});
   }
 
   /** Resolves when the main thread's background work (reopens, refills, closes) has finished. */

@@ -45,6 +45,8 @@ export interface AgentConfig {
    * (which costs a reconnect). Waiters of threads holding none are helped at once.
    */
   handoffDelayMs: number;
+  /** Default timeout of every query/execute through this pool's connections (0 or absent = none). */
+  queryTimeoutMs?: number;
 }
 
 export interface GetOptions {
@@ -64,6 +66,8 @@ export class ThreadAgent implements HandleOwner {
   readonly index: number;
   readonly config: AgentConfig;
   private readonly conns: (PoolConnection | undefined)[];
+  /** The handle of each borrowed slot of this thread (close() at its deadline revokes them). */
+  private readonly lent: (PooledConnection | undefined)[];
   private readonly waitlist = new LocalWaitlist();
   private readonly settingsById = new Map<number, Setting>();
   private readonly settingsByKey = new Map<string, Setting>();
@@ -91,6 +95,7 @@ export class ThreadAgent implements HandleOwner {
     this.config = config;
     const maxCapacity = core.memory.layout.maxCapacity;
     this.conns = new Array(maxCapacity);
+    this.lent = new Array(maxCapacity);
     this.idleSweep = new IdleSweep(core, index);
     this.cleanStack = core.cleanStack(index);
     this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
@@ -122,6 +127,10 @@ export class ThreadAgent implements HandleOwner {
       this.settingsById.set(id, setting);
     }
     return setting;
+  }
+
+  get queryTimeoutMs(): number {
+    return this.config.queryTimeoutMs ?? 0;
   }
 
   settingById(id: number): Setting | null {
@@ -213,7 +222,9 @@ export class ThreadAgent implements HandleOwner {
   private lend(slot: number, setting: number): PooledConnection {
     this.core.slots.setState(slot, SLOT_STATE.BORROWED);
     this.core.counters.borrow();
-    return new PooledConnection(this, slot, this.conns[slot]!, setting);
+    const handle = new PooledConnection(this, slot, this.conns[slot]!, setting);
+    this.lent[slot] = handle;
+    return handle;
   }
 
   /** Pops one of this thread's idle connections from `stack`, taking ownership with borrow(). */
@@ -667,6 +678,7 @@ export class ThreadAgent implements HandleOwner {
 
   recycleSlot(slot: number, conn: PoolConnection): void {
     const core = this.core;
+    this.lent[slot] = undefined;
     if (this.detached) {
       // The slot was reclaimed when this thread detached; only the socket is left to close.
       closeQuietly(conn);
@@ -698,6 +710,7 @@ export class ThreadAgent implements HandleOwner {
   }
 
   taintSlot(slot: number, conn: PoolConnection): void {
+    this.lent[slot] = undefined;
     if (this.detached) {
       closeQuietly(conn);
       return;
@@ -887,6 +900,23 @@ export class ThreadAgent implements HandleOwner {
     if (requests & REQUEST.GRANT) this.handleGrants();
     if (requests & REQUEST.DRAIN) this.drainIdle();
     if (requests & REQUEST.YIELD && this.core.waiters.waiting > 0) this.dials.abortOne();
+    if (requests & REQUEST.ABORT_BORROWED) this.abortBorrowed();
+  }
+
+  /**
+   * close() reached its deadline (HikariCP aborts active connections at shutdown likewise): every
+   * connection this thread has lent is destroyed, its handle revoked (its holder's query rejects
+   * with PoolClosedError; recycle()/taint() do nothing), its unit passed on (released at capacity 0).
+   */
+  private abortBorrowed(): void {
+    for (let slot = 0; slot < this.lent.length; slot++) {
+      const handle = this.lent[slot];
+      if (!handle) continue;
+      this.lent[slot] = undefined;
+      handle.revoke();
+      this.core.counters.giveBack();
+      this.discard(slot);
+    }
   }
 
   /** Close (fix 2): abort every background and foreground connect of this thread, reject waiters. */

@@ -15,13 +15,20 @@ export interface PoolConnection {
   close(): void | Promise<void>;
   /** True once the connection is known to be dead. */
   isClosed(): boolean;
-  /** mysql2-style query, when the connector offers one. */
-  query?(sql: string, params?: unknown): Promise<unknown>;
-  execute?(sql: string, params?: unknown): Promise<unknown>;
+  /** mysql2-style query, when the connector offers one: SQL text, or mysql2's options object ({ sql, timeout, ... }). */
+  query?(sql: string | QueryText, params?: unknown): Promise<unknown>;
+  execute?(sql: string | QueryText, params?: unknown): Promise<unknown>;
   /** Transactions, when the connector offers them (mysql2: START TRANSACTION / COMMIT / ROLLBACK). */
   beginTransaction?(): Promise<void>;
   commit?(): Promise<void>;
   rollback?(): Promise<void>;
+}
+
+/** What the pool itself reads of a query-options object (mysql2's QueryOptions has these and more). */
+export interface QueryText {
+  sql: string;
+  /** Milliseconds; past it the driver fails the query and closes the connection. */
+  timeout?: number;
 }
 
 export interface ConnectorModule {

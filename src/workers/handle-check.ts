@@ -18,8 +18,9 @@ export function checkHandleConfig(config: unknown): asserts config is AgentConfi
   if (typeof connector !== 'object' || connector === null || typeof connector.module !== 'string') {
     throw new LayoutMismatchError('pool handle config.connector.module is missing or not a string: pass pool.handle whole');
   }
-  for (const field of NUMBER_FIELDS) {
+  for (const field of [...NUMBER_FIELDS, 'queryTimeoutMs'] as const) {
     const value = c[field];
+    if (field === 'queryTimeoutMs' && value === undefined) continue;
     if (typeof value !== 'number' || !(value >= 0)) {
       throw new LayoutMismatchError(`pool handle config.${field} is ${typeof value === 'number' ? value : typeof value}, expected a number ≥ 0: pass pool.handle whole`);
     }

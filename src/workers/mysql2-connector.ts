@@ -21,7 +21,7 @@
 import mysql from 'mysql2';
 import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
-import type { PoolConnection } from './connector.ts';
+import type { PoolConnection, QueryText } from './connector.ts';
 
 export type Mysql2ConnectorOptions = ConnectionOptions;
 
@@ -70,13 +70,13 @@ export class Mysql2PoolConnection implements PoolConnection {
     return r._fatalError != null || r._protocolError != null || r._closing === true || r.stream?.destroyed === true;
   }
 
-  query(sql: string, params?: unknown): Promise<unknown> {
-    return this.promise.query(sql, params as never);
+  query(sql: string | QueryText, params?: unknown): Promise<unknown> {
+    return this.promise.query(sql as never, params as never);
   }
 
   /** A prepared statement (mysql2 caches it per connection). */
-  execute(sql: string, params?: unknown): Promise<unknown> {
-    return this.promise.execute(sql, params as never);
+  execute(sql: string | QueryText, params?: unknown): Promise<unknown> {
+    return this.promise.execute(sql as never, params as never);
   }
 
   beginTransaction(): Promise<void> {

@@ -7,6 +7,7 @@ import { type GetOptions, type ThreadAgent } from './agent.ts';
 import { type PooledConnection } from './pooled-connection.ts';
 import { forgetAttachment } from './attach.ts';
 import { type Setting } from './setting.ts';
+import { type QueryCallOptions, type Sql } from './query-timeout.ts';
 
 export class SharedPoolClient {
   readonly #agent: ThreadAgent;
@@ -30,14 +31,18 @@ export class SharedPoolClient {
     return this.#agent.get(options);
   }
 
-  /** get + query + recycle. A connection that failed fatally is tainted instead of recycled. */
-  query<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
-    return this.withConnection(options, (conn) => conn.query<T>(sql, params));
+  /**
+   * get + query + recycle. A connection that failed fatally (a QueryTimeoutError included) is
+   * tainted instead of recycled. `sql`: SQL text or mysql2's query-options object; `options`: the
+   * get's options plus queryTimeoutMs (see PooledConnection.query).
+   */
+  query<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
+    return this.withConnection(options, (conn) => conn.query<T>(sql, params, options));
   }
 
-  /** get + execute (prepared statement) + recycle. */
-  execute<T = unknown>(sql: string, params?: unknown, options?: GetOptions): Promise<T> {
-    return this.withConnection(options, (conn) => conn.execute<T>(sql, params));
+  /** get + execute (prepared statement) + recycle; arguments as for query(). */
+  execute<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
+    return this.withConnection(options, (conn) => conn.execute<T>(sql, params, options));
   }
 
   /**

@@ -2,8 +2,9 @@
  * The handle a caller holds while a connection is borrowed. It is valid until recycle() or taint();
  * any use after that throws StaleHandleError and changes nothing. Handles never cross threads.
  */
-import { StaleHandleError } from '../core/errors.ts';
+import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
+import { type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
 import type { Setting } from './setting.ts';
 
 /** What a handle needs from its thread's agent. */
@@ -11,6 +12,8 @@ export interface HandleOwner {
   recycleSlot(slot: number, conn: PoolConnection): void;
   taintSlot(slot: number, conn: PoolConnection): void;
   settingById(id: number): Setting | null;
+  /** The pool's queryTimeoutMs (0 = none). */
+  readonly queryTimeoutMs: number;
 }
 
 export class PooledConnection {
@@ -19,6 +22,10 @@ export class PooledConnection {
   readonly #conn: PoolConnection;
   readonly #setting: number;
   #live = true;
+  /** Ended by close() at its deadline: its socket was destroyed, its unit taken back. */
+  #revoked = false;
+  /** Aborted by revoke(): queries in flight reject (a destroyed mysql2 socket never answers them). */
+  #ended: AbortController | null = null;
 
   constructor(owner: HandleOwner, slot: number, conn: PoolConnection, setting: number) {
     this.#owner = owner;
@@ -48,16 +55,24 @@ export class PooledConnection {
     return this.#conn;
   }
 
-  query<T = unknown>(sql: string, params?: unknown): Promise<T> {
+  /**
+   * Runs a query. `sql` is SQL text or mysql2's query-options object ({ sql, timeout, ... }). Its
+   * timeout is the object's `timeout`, else `options.queryTimeoutMs`, else the pool's
+   * queryTimeoutMs (0 = none); past it the query rejects with QueryTimeoutError and the connection
+   * is closed (recycling the handle then refills the unit). Rejects with PoolClosedError if close()
+   * ended this connection at its deadline.
+   */
+  query<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
     this.check('query');
     if (!this.#conn.query) throw new TypeError('this connector offers no query()');
-    return this.#conn.query(sql, params) as Promise<T>;
+    return runQuery<T>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#endSignal());
   }
 
-  execute<T = unknown>(sql: string, params?: unknown): Promise<T> {
+  /** A prepared statement; `sql`, timeout and errors as for query(). */
+  execute<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
     this.check('execute');
     if (!this.#conn.execute) throw new TypeError('this connector offers no execute()');
-    return this.#conn.execute(sql, params) as Promise<T>;
+    return runQuery<T>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#endSignal());
   }
 
   beginTransaction(): Promise<void> {
@@ -79,8 +94,9 @@ export class PooledConnection {
     return fn.call(this.#conn);
   }
 
-  /** Gives the connection back to the pool. */
+  /** Gives the connection back to the pool (nothing to do if close() already ended it). */
   recycle(): void {
+    if (this.#revoked) return;
     this.check('recycle');
     this.#live = false;
     this.#owner.recycleSlot(this.#slot, this.#conn);
@@ -91,9 +107,22 @@ export class PooledConnection {
    * a fresh connection, which may go straight to a waiter.
    */
   taint(): void {
+    if (this.#revoked) return;
     this.check('taint');
     this.#live = false;
     this.#owner.taintSlot(this.#slot, this.#conn);
+  }
+
+  /** @internal close() reached its deadline: the pool took this connection back (its socket is destroyed). */
+  revoke(): void {
+    this.#live = false;
+    this.#revoked = true;
+    this.#ended?.abort(new PoolClosedError('connection pool is closed (close() reached its deadline and closed this borrowed connection)'));
+  }
+
+  #endSignal(): AbortSignal {
+    this.#ended ??= new AbortController();
+    return this.#ended.signal;
   }
 
   /** `await using conn = await db.get()` recycles at the end of the scope (if still borrowed). */

@@ -1,0 +1,97 @@
+/**
+ * Nothing hangs forever (issue 9 §3), against test/support/fault-server.ts, whose hangOn rule
+ * plays a proxy that stops forwarding (the socket stays open, no answer ever comes):
+ *   - queryTimeoutMs (pool option, per call, or mysql2's `timeout` in a query-options object):
+ *     QueryTimeoutError, the connection destroyed, its unit refilled;
+ *   - close() at its deadline destroys borrowed connections (their holders get PoolClosedError,
+ *     the units come back), in this thread and in workers, then rejects with the drain timeout.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSharedPool, PoolClosedError, PoolDrainTimeoutError, QueryTimeoutError, type SharedPool } from '../../src/index.ts';
+import { type FaultServer, startFaultServer } from '../support/fault-server.ts';
+import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+
+let pool: SharedPool | null = null;
+let server: FaultServer | null = null;
+const threads: MysqlThread[] = [];
+
+afterEach(async () => {
+  await pool?.close({ timeoutMs: 1000 }).catch(() => {});
+  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  await server?.close();
+  pool = null;
+  server = null;
+});
+
+const SLEEP = /SLEEP/;
+
+describe('queryTimeoutMs', () => {
+  it('the pool option: a query that never gets an answer rejects with QueryTimeoutError; its connection is destroyed and the unit refilled', async () => {
+    server = await startFaultServer();
+    server.hangOn(SLEEP);
+    pool = await createSharedPool({ connection: server.options(), capacity: 1, queryTimeoutMs: 200 });
+    const started = performance.now();
+    const error = await pool.query('SELECT SLEEP(5)').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryTimeoutError);
+    expect(error).toMatchObject({ code: 'POOL_QUERY_TIMEOUT', timeoutMs: 200 });
+    expect(performance.now() - started).toBeLessThan(5000);
+    // The unit is refilled: the next query is served by a fresh connection.
+    await pool.settled();
+    expect(await pool.query('SELECT 1 AS one')).toBeTruthy();
+    await server.until(() => server!.open === 1, 2000, 'the timed-out socket to be destroyed');
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('per call: query(sql, params, { queryTimeoutMs }) and a mysql2 query-options object with timeout, on connections too', async () => {
+    server = await startFaultServer();
+    server.hangOn(SLEEP);
+    pool = await createSharedPool({ connection: server.options(), capacity: 1 });
+    await expect(pool.query('SELECT SLEEP(5)', [], { queryTimeoutMs: 150 })).rejects.toBeInstanceOf(QueryTimeoutError);
+    await pool.settled();
+    await expect(pool.query({ sql: 'SELECT SLEEP(5)', timeout: 150 })).rejects.toMatchObject({ code: 'POOL_QUERY_TIMEOUT', timeoutMs: 150 });
+    await pool.settled();
+    const conn = await pool.get();
+    await expect(conn.execute({ sql: 'SELECT SLEEP(?)', timeout: 150 }, [5])).rejects.toBeInstanceOf(QueryTimeoutError);
+    conn.recycle(); // its connection is closed: the unit is refilled
+    await pool.settled();
+    expect(await pool.query({ sql: 'SELECT 1 AS one', rowsAsArray: true })).toBeTruthy();
+    expect(pool.verify()).toEqual([]);
+  });
+});
+
+describe('close() at its deadline', () => {
+  it('capacity 1, a query whose answer never comes: close({ timeoutMs: 100 }) destroys it (PoolClosedError to its holder), the unit comes back, close rejects with the drain timeout', async () => {
+    server = await startFaultServer();
+    server.hangOn(SLEEP);
+    pool = await createSharedPool({ connection: server.options(), capacity: 1 });
+    const query = pool.query('SELECT SLEEP(1)').then(() => 'settled', (e: unknown) => e);
+    await server.until(() => server!.statements.some((s) => SLEEP.test(s)), 2000, 'the query to reach the server');
+    const started = performance.now();
+    const error = await pool.close({ timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoolDrainTimeoutError);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await query).toBeInstanceOf(PoolClosedError);
+    expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0, Available: 0 });
+    await server.until(() => server!.open === 0, 2000, 'the socket to be destroyed');
+    expect(pool.verify()).toEqual([]);
+    pool = null;
+  });
+
+  it('the same with the borrowed connection in a worker', async () => {
+    server = await startFaultServer();
+    server.hangOn(SLEEP);
+    pool = await createSharedPool({ connection: server.options(), capacity: 1, maxThreads: 4 });
+    const worker = await startMysqlThread(pool);
+    threads.push(worker);
+    const loop = worker.request({ cmd: 'loop', id: newId(), n: 1, sql: 'SELECT SLEEP(1)' }, 'loopDone');
+    await server.until(() => server!.statements.some((s) => SLEEP.test(s)), 2000, 'the query to reach the server');
+    const error = await pool.close({ timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoolDrainTimeoutError);
+    const done = await loop;
+    expect(done.errors).toEqual([expect.stringMatching(/connection pool is closed \(close\(\) reached its deadline/)]);
+    expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
+    await server.until(() => server!.open === 0, 2000, 'the socket to be destroyed');
+    expect(pool.verify()).toEqual([]);
+    pool = null;
+  });
+});
