@@ -5,7 +5,8 @@
  * a sleep. The audit found these waits:
  *   - thread doorbells (Doorbell: Atomics.waitAsync on T.DOORBELL): fixed, word read before the take;
  *   - the drain bell (drainTo: Atomics.waitAsync on H.DRAIN_BELL): already read before the check;
- *   - waiter cells: no wait of their own; a granted cell is woken through its owner's doorbell (GRANT).
+ *   - waiter cells: no wait of their own; a granted cell is woken through its owner's doorbell (GRANT),
+ *     so the doorbell fix covers them (tested with a GRANT landing in the window).
  */
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,6 +57,33 @@ describe('lost wake-ups', () => {
       while (got === null) await new Promise((r) => setImmediate(r));
       await got;
     })(), 3000, 'the evicting get');
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('waiter cell: a GRANT rung after the waiting thread took its request bits (before it re-armed) still serves the waiter', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 1, maxThreads: 4, handoffDelayMs: 0 });
+    const { agent: waiterThread, core } = secondAgent(pool);
+    const held = await pool.get();
+    const waiting = waiterThread.get({ timeoutMs: 1000 });
+    expect(pool.stats().Waiting).toBe(1);
+    // Seam: the first time the waiting thread takes its bits, main returns its connection; the
+    // waiting thread holds none, so the unit is granted to its cell and GRANT is rung right then.
+    const take = core.threads.takeRequests.bind(core.threads);
+    let returned = false;
+    core.threads.takeRequests = (index: number): number => {
+      const bits = take(index);
+      if (!returned) {
+        returned = true;
+        held.recycle();
+      }
+      return bits;
+    };
+    core.threads.ring(waiterThread.index, REQUEST.DRAIN);
+    const conn = await within(waiting, 3000, 'the granted waiter');
+    expect(returned).toBe(true);
+    conn.recycle();
+    await waiterThread.settled();
     expect(pool.verify()).toEqual([]);
   });
 
