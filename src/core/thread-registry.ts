@@ -123,7 +123,21 @@ export class ThreadRegistry {
 
   /** The owner has handled every ring up to doorbell value `seen`. */
   answer(index: number, seen: number): void {
-    Atomics.store(this.threads, index * THREAD_WORDS + T.ANSWERED, seen);
+    const at = index * THREAD_WORDS + T.ANSWERED;
+    if (Atomics.exchange(this.threads, at, seen) !== seen) Atomics.notify(this.threads, at);
+  }
+
+  /** Resolves true once the owner has answered doorbell value `target`, false after `timeoutMs`. */
+  async waitAnswered(index: number, target: number, deadlineMs: number, now: () => number): Promise<boolean> {
+    const at = index * THREAD_WORDS + T.ANSWERED;
+    for (;;) {
+      const answered = Atomics.load(this.threads, at);
+      if (((answered - target) | 0) >= 0) return true;
+      const remaining = deadlineMs - now();
+      if (remaining <= 0) return false;
+      const result = Atomics.waitAsync(this.threads, at, answered, remaining);
+      if (result.async) await result.value;
+    }
   }
 
   /** Whether the owner has handled every ring so far (false: a ring is pending, or nobody serves this entry). */

@@ -4,7 +4,7 @@
  * thread, so the pool works from the main thread as from any worker.
  */
 import { threadId, Worker } from 'node:worker_threads';
-import { PoolClosedError, PoolError, PoolOptionError, UnknownThreadError } from '../core/errors.ts';
+import { PoolClosedError, PoolError, PoolOptionError, type UnitHolder, UnknownThreadError } from '../core/errors.ts';
 import { reclaimThread, type Reclaimed } from '../core/reclaim.ts';
 import { H, POOL_STATE } from '../core/layout.ts';
 import { SharedCore } from '../core/shared-core.ts';
@@ -20,6 +20,7 @@ import { type PooledConnection } from '../workers/pooled-connection.ts';
 import { type Setting } from '../workers/setting.ts';
 import { type QueryCallOptions, type Sql } from '../workers/query-timeout.ts';
 import { drainTo } from './drain.ts';
+import { probeThreads } from './probe.ts';
 import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
 import { Serial } from './serial.ts';
 
@@ -122,6 +123,22 @@ export class SharedPool {
   /** Every broken invariant of the shared buffer (empty when healthy). Call it when quiescent. */
   verify(options?: VerifyOptions): string[] {
     return verify(this.core, options);
+  }
+
+  /**
+   * Liveness probe: rings every attached thread's doorbell and resolves with those that did not
+   * answer within `timeoutMs` (default 1000), each with the units it holds. Such a registration
+   * has no live agent (its thread exited without watch()/reap(), or its event loop is blocked):
+   * reap() it to get its units back. `[]` when every thread answers.
+   */
+  probe(options: { timeoutMs?: number } = {}): Promise<UnitHolder[]> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = ms('timeoutMs', options.timeoutMs, 1000);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return probeThreads(this.core, this.#client.threadIndex, timeoutMs);
   }
 
   /** Changes the idle timeout in every thread (0 stops sweeping; the sweep period is fixed at open). */

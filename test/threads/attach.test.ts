@@ -11,6 +11,7 @@ import { fakeConnector } from '../support/fake-connector.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { takeAll } from '../support/liveness.ts';
 import { checkHandleConfig } from '../../src/workers/handle-check.ts';
+import { startPoolThread } from './harness.ts';
 
 let pool: SharedPool | null = null;
 afterEach(async () => {
@@ -73,5 +74,22 @@ describe('attach', () => {
     expect(e.holders).toEqual([expect.objectContaining({ index: done.index, units: 1, answered: false })]);
     expect(e.message).toMatch(new RegExp(`thread index ${done.index} \\(threadId \\d+\\) holds 1 unit and has not answered its doorbell`));
     pool = null;
+  });
+
+  it('probe(): a thread that exited holding units without watch()/reap() is reported, a live one is not; reap() then frees its units', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 2, maxThreads: 4 });
+    const live = await startPoolThread(pool);
+    const done = await runWorker(pool, 1, false, false);
+    try {
+      const silent = await pool.probe({ timeoutMs: 300 });
+      expect(silent).toEqual([expect.objectContaining({ index: done.index, units: 1, answered: false })]);
+      expect(silent.some((t) => t.index === live.index)).toBe(false);
+      pool.reap(silent[0].threadId);
+      expect(await pool.probe({ timeoutMs: 300 })).toEqual([]);
+      expect(await takeAll(pool.client, 2, 1000)).toEqual({ got: 2, errors: [] });
+    } finally {
+      await live.worker.terminate();
+    }
   });
 });
