@@ -67,6 +67,8 @@ export const H = {
   IDLE_TIMEOUT_MS: 21,
   /** Highest waiter cell ever used + 1: cells are taken lowest-first, so scans stop here. */
   WAITER_HIGH: 22,
+  /** Dials nobody waits for, over all threads (each thread's own count is T.YIELDABLE). */
+  YIELDABLE: 23,
 } as const;
 export const HEADER_WORDS = 64;
 /** Byte offset of the Float64 time origin inside the header. */

@@ -68,6 +68,8 @@ export class ThreadRegistry {
     const base = index * THREAD_WORDS;
     Atomics.store(this.threads, base + T.THREAD_ID, -1);
     Atomics.store(this.threads, base + T.SLOTS, 0);
+    // A thread that died mid-dial leaves its count behind: take it out of the total.
+    Atomics.sub(this.header, H.YIELDABLE, Atomics.exchange(this.threads, base + T.YIELDABLE, 0));
     Atomics.store(this.threads, base + T.STATE, THREAD_STATE.FREE);
     Atomics.sub(this.header, H.THREADS_ATTACHED, 1);
   }
@@ -152,6 +154,12 @@ export class ThreadRegistry {
   }
   addYieldable(index: number, delta: number): void {
     Atomics.add(this.threads, index * THREAD_WORDS + T.YIELDABLE, delta);
+    Atomics.add(this.header, H.YIELDABLE, delta);
+  }
+
+  /** Dials nobody waits for, over all threads: one load, so a waiting get pays nothing when 0. */
+  get yieldableTotal(): number {
+    return Atomics.load(this.header, H.YIELDABLE);
   }
 
   freshStack(index: number): number {

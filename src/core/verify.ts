@@ -116,6 +116,9 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
     if (other !== undefined) problems.push(`threadId ${id} is registered twice (thread indices ${other} and ${t}, holding ${core.threads.slotsHeld(other)} and ${core.threads.slotsHeld(t)} slots): one has no live agent`);
     else byThreadId.set(id, t);
   }
+  let yieldable = 0;
+  for (let t = 0; t < maxThreads; t++) yieldable += core.threads.yieldableOf(t);
+  if (yieldable !== core.threads.yieldableTotal) problems.push(`yieldable dials: total ${core.threads.yieldableTotal} but threads count ${yieldable}`);
   let perThread = 0;
   for (let t = 0; t < maxThreads; t++) perThread += core.threads.waitingOf(t);
   if (perThread !== waitingCells) problems.push(`threads count ${perThread} waiters but ${waitingCells} cells are WAITING`);

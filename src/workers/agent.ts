@@ -985,6 +985,7 @@ export class ThreadAgent implements HandleOwner {
     this.afterWaitersChanged();
     this.detached = true;
     this.doorbell.stop();
+    this.dials.clear();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.waitTimer) clearInterval(this.waitTimer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);

@@ -64,6 +64,11 @@ export class YieldingDials {
     if (this.yieldable.delete(dial)) this.threads.addYieldable(this.index, -1);
   }
 
+  /** Forgets every dial (the thread detaches; its lifetime signal aborts them). */
+  clear(): void {
+    for (const dial of this.yieldable) this.end(dial);
+  }
+
   /** Aborts the oldest yieldable dial of this thread; false if there is none. */
   abortOne(): boolean {
     for (const dial of this.yieldable) {
@@ -76,8 +81,9 @@ export class YieldingDials {
 
   /** Asks for a unit for a waiter here: aborts a dial of this thread, or rings a thread that has one. */
   yieldForWaiter(ringYield: (owner: number) => void): boolean {
-    if (this.abortOne()) return true;
     const threads = this.threads;
+    if (threads.yieldableTotal === 0) return false;
+    if (this.abortOne()) return true;
     for (let n = 1; n < threads.maxThreads; n++) {
       const owner = (this.index + n) % threads.maxThreads;
       if (threads.isAttached(owner) && threads.yieldableOf(owner) > 0) {
