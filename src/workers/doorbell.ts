@@ -35,7 +35,15 @@ export class Doorbell {
     if (this.stopped) return;
     const seen = this.threads.doorbell(this.index);
     const requests = this.threads.takeRequests(this.index);
-    if (requests !== 0) this.handle(requests);
+    try {
+      if (requests !== 0) this.handle(requests);
+    } finally {
+      // Re-armed even if a handler threw: a thread that stops answering strands every unit it holds.
+      this.rearm(seen);
+    }
+  }
+
+  private rearm(seen: number): void {
     if (this.stopped) return;
     this.threads.answer(this.index, seen);
     const result = this.threads.waitDoorbell(this.index, seen);
