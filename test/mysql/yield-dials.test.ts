@@ -5,11 +5,14 @@
  * connectTimeout). A dial whose waiter has gone, or a background reopen, yields to a foreground
  * get: the get aborts it (its socket destroyed) and dials with its own deadline, in its own thread
  * and across threads. Each test reports the time from the backend's recovery to the first served get.
+ * Last, the issue's restart-under-load report as a liveness check (it failed 2 runs in 4 with the
+ * doorbell's old order: a thread left EVICT/GRANT requests unanswered).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { type FaultServer, startFaultServer } from '../support/fault-server.ts';
 import { sleep } from '../support/timing.ts';
+import { checkLiveness, takeAll } from '../support/liveness.ts';
 import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
 
 let pool: SharedPool | null = null;
@@ -96,6 +99,43 @@ describe('dials nobody needs yield to a foreground get', () => {
     const ms = await servedAfterRecovery(pool, server);
     expect(ms).toBeLessThan(1000);
     await server.until(() => server!.open === 1, 2000, 'the yielded reopen to be destroyed');
+    expect(pool.verify()).toEqual([]);
+  });
+});
+
+describe('liveness after a backend restart under load', () => {
+  it('capacity 8, main + 2 workers querying; the backend restarts (sessions dropped, refusing 200 ms); afterwards every thread obtains all 8 units within 1 s, 5 rounds', async () => {
+    server = await startFaultServer();
+    pool = await createSharedPool({ connection: server.options({ connectTimeout: 2000 }), capacity: 8, maxThreads: 8, getTimeoutMs: 3000 });
+    const workers = await Promise.all([startMysqlThread(pool), startMysqlThread(pool)]);
+    threads.push(...workers);
+    const loops = workers.map((w) => w.request({ cmd: 'loop', id: newId(), n: 400, parallel: 4, sql: 'SELECT 1', timeoutMs: 3000 }, 'loopDone'));
+    const p = pool;
+    const mainLoop = (async () => {
+      for (let i = 0; i < 200; i++) await p.query('SELECT 1').catch(() => {});
+    })();
+    await sleep(100);
+    await server.setMode('refuse');
+    server.dropAll();
+    await sleep(200);
+    await server.setMode('mysql');
+    await Promise.all([...loops, mainLoop]);
+    const client = pool.client;
+    const report = await checkLiveness({
+      units: 8, rounds: 5, boundMs: 1000,
+      takers: [
+        { name: 'main', take: (n, ms) => takeAll(client, n, ms) },
+        ...workers.map((w, i) => ({
+          name: `worker ${i}`,
+          take: async (n: number, ms: number) => {
+            const r = await w.request({ cmd: 'takeAll', id: newId(), n, timeoutMs: ms }, 'took') as unknown as { got: number; errors: string[] };
+            return { got: r.got, errors: r.errors };
+          },
+        })),
+      ],
+    });
+    if (process.env.LIVENESS_VERBOSE) console.log(`restart under load: ${report.takes} takes, ${report.failures.length} failed`, report.failures.slice(0, 3));
+    expect(report.failures).toEqual([]);
     expect(pool.verify()).toEqual([]);
   });
 });

@@ -135,6 +135,12 @@ export class FaultServer {
     this.rules.length = 0;
   }
 
+  /** A server restart's effect on clients: every accepted socket is destroyed (sessions gone). */
+  dropAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#held.clear();
+  }
+
   /** The backend comes back: every socket held by 'dead' mode is greeted and served. */
   release(): void {
     for (const socket of [...this.#held]) {
