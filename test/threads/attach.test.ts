@@ -6,11 +6,13 @@
  */
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSharedPool, LayoutMismatchError, PoolDrainTimeoutError, type SharedPool } from '../../src/index.ts';
+import { attachSharedPool, createSharedPool, LayoutMismatchError, PoolDrainTimeoutError, type SharedPool } from '../../src/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { takeAll } from '../support/liveness.ts';
 import { checkHandleConfig } from '../../src/workers/handle-check.ts';
+import { H, SharedCore, verify } from '../../src/core/index.ts';
+import { HANDLE_KIND } from '../../src/workers/attach.ts';
 import { startPoolThread } from './harness.ts';
 
 let pool: SharedPool | null = null;
@@ -50,6 +52,24 @@ describe('attach', () => {
     expect(() => checkHandleConfig({ ...config, maxWaiters: 'x' })).toThrow(LayoutMismatchError);
     expect(() => checkHandleConfig({ ...config, maxWaiters: 'x' })).toThrow(/config\.maxWaiters is string/);
     expect(() => checkHandleConfig(config)).not.toThrow();
+  });
+
+  it('an agent that cannot be built: the registration made for it is undone', () => {
+    const { connector } = fakeConnector();
+    const core = SharedCore.create({ maxCapacity: 2, maxThreads: 4, maxWaiters: 4, maxSettings: 4 });
+    let reads = 0;
+    const config = {
+      connector, maxLifetimeMs: 0, getTimeoutMs: 0, maxWaiters: 4,
+      // Valid when checked, then failing: the agent's constructor throws after the thread registered.
+      get handoffDelayMs(): number {
+        if (++reads > 1) throw new Error('agent construction failed');
+        return 5;
+      },
+    };
+    expect(() => attachSharedPool({ kind: HANDLE_KIND, buffer: core.buffer, config })).toThrow('agent construction failed');
+    expect(Atomics.load(core.memory.header, H.THREADS_ATTACHED)).toBe(0);
+    expect(core.threads.lookup(threadId)).toBe(-1);
+    expect(verify(core)).toEqual([]);
   });
 
   it('reap() takes every registration of a thread; verify() reports a threadId registered twice', async () => {
