@@ -17,15 +17,27 @@
  *   performance_schema.session_connect_attrs; MariaDB only with performance_schema on (it is off by
  *   default), so to find a pool's sessions in information_schema.processlist give the pool its own
  *   user (the tests create 'pooltest_<pid>'@'%').
+ * - query/execute call mysql2's callback API in one promise; a failing one carries the caller's
+ *   async stack, captured on the error path only (mysql2-call.ts). `trace: true` keeps mysql2's
+ *   capture before every command, `trace: false` leaves mysql2's errors as they are.
+ * - maxPreparedStatements defaults to 256 (mysql2: 16000, preallocated on every connect).
  */
 import mysql from 'mysql2';
 import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { PoolConnection, QueryText } from './connector.ts';
+import { call, stackModeOf, type StackMode } from './mysql2-call.ts';
 
 export type Mysql2ConnectorOptions = ConnectionOptions;
 
 export const PROGRAM_NAME = 'shared-mysql-pool';
+
+/**
+ * Prepared statements cached per connection unless `maxPreparedStatements` is given. mysql2's
+ * default (16000) preallocates its cache's arrays on every connect (0.2–0.8 ms each); a service
+ * rarely prepares more than a few hundred distinct statements.
+ */
+export const DEFAULT_MAX_PREPARED_STATEMENTS = 256;
 
 /** mysql2 internals read defensively (they are not part of its typings). */
 interface RawInternals {
@@ -40,11 +52,14 @@ export class Mysql2PoolConnection implements PoolConnection {
   readonly raw: CallbackConnection;
   /** mysql2's promise wrapper around `raw`. */
   readonly promise: PromiseConnection;
+  /** Where a failed query's stack comes from (mysql2-call.ts). */
+  readonly stackMode: StackMode;
   #closed = false;
   #closing: Promise<void> | null = null;
 
-  constructor(raw: CallbackConnection) {
+  constructor(raw: CallbackConnection, stackMode: StackMode = 'caller') {
     this.raw = raw;
+    this.stackMode = stackMode;
     this.promise = raw.promise();
     // Fatal errors outside a command (server hung up, RST, KILL of an idle session) arrive here.
     raw.on('error', () => {
@@ -70,13 +85,17 @@ export class Mysql2PoolConnection implements PoolConnection {
     return r._fatalError != null || r._protocolError != null || r._closing === true || r.stream?.destroyed === true;
   }
 
+  /**
+   * Resolves with `[rows, fields]` (mysql2's promise shape); `sql` is SQL text or mysql2's
+   * query-options object. See mysql2-call.ts for the stack of a failed query.
+   */
   query(sql: string | QueryText, params?: unknown): Promise<unknown> {
-    return this.promise.query(sql as never, params as never);
+    return call(this.raw, this.promise, this.stackMode, 'query', sql, params);
   }
 
-  /** A prepared statement (mysql2 caches it per connection). */
+  /** A prepared statement (mysql2 caches up to `maxPreparedStatements` per connection). */
   execute(sql: string | QueryText, params?: unknown): Promise<unknown> {
-    return this.promise.execute(sql as never, params as never);
+    return call(this.raw, this.promise, this.stackMode, 'execute', sql, params);
   }
 
   beginTransaction(): Promise<void> {
@@ -185,6 +204,7 @@ function withDefaults(options: unknown): ConnectionOptions {
   return {
     ...o,
     flags,
+    maxPreparedStatements: o.maxPreparedStatements ?? DEFAULT_MAX_PREPARED_STATEMENTS,
     connectAttributes: { program_name: PROGRAM_NAME, ...(o.connectAttributes ?? {}) },
   };
 }
@@ -208,7 +228,7 @@ export function connect(options: unknown, signal: AbortSignal): Promise<PoolConn
     };
     const onConnect = (): void => {
       cleanup();
-      resolve(new Mysql2PoolConnection(raw));
+      resolve(new Mysql2PoolConnection(raw, stackModeOf((options as ConnectionOptions | null)?.trace)));
     };
     const onError = (error: Error): void => {
       cleanup();

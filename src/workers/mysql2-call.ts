@@ -1,0 +1,62 @@
+/**
+ * One query or prepared statement on a mysql2 connection, as cheaply as the callback API allows:
+ * one promise around mysql2's callback, and the caller's stack attached only when it fails.
+ *
+ * mysql2's promise API captures a stack trace before every command (its `trace` option, on by
+ * default: several µs per query) so that an error names the caller. Here the failing promise
+ * gets one reaction with a module-level handler; V8 runs that handler with the awaiting async
+ * functions as its async stack ("at async handler", "at async route", ...), so the error's stack
+ * is rewritten from there, on the error path only. The error object itself (code, errno,
+ * sqlMessage, fatal, ...) is kept.
+ *
+ * Stack modes (from the connection option `trace`, mysql2's name for it):
+ *   'caller'  (trace not set)  the caller's async stack on errors, nothing captured otherwise
+ *   'mysql2'  (trace: true)    mysql2's promise API: its stack captured before every command
+ *   'off'     (trace: false)   mysql2's errors as they are
+ */
+import type { Connection as CallbackConnection } from 'mysql2';
+import type { Connection as PromiseConnection } from 'mysql2/promise';
+import type { QueryText } from './connector.ts';
+
+export type StackMode = 'caller' | 'mysql2' | 'off';
+
+/** The mode a connection option `trace` selects (see the file comment). */
+export function stackModeOf(trace: unknown): StackMode {
+  if (trace === undefined) return 'caller';
+  return trace === false ? 'off' : 'mysql2';
+}
+
+type Method = 'query' | 'execute';
+type Callback = (error: Error | null, rows?: unknown, fields?: unknown) => void;
+type Raw = Record<Method, (sql: string | QueryText, ...args: unknown[]) => unknown>;
+
+/**
+ * Runs `raw[method](sql, params)` (`sql`: text or mysql2's query-options object); resolves with
+ * `[rows, fields]` like mysql2's promise API.
+ * `promise` is mysql2's promise wrapper of `raw`, used only in mode 'mysql2'.
+ */
+export function call(raw: CallbackConnection, promise: PromiseConnection, mode: StackMode, method: Method, sql: string | QueryText, params: unknown): Promise<unknown> {
+  if (mode === 'mysql2') return method === 'query' ? promise.query(sql as never, params as never) : promise.execute(sql as never, params as never);
+  const result = new Promise<unknown>((resolve, reject) => {
+    const done: Callback = (error, rows, fields) => {
+      if (error) reject(error);
+      else resolve([rows, fields]);
+    };
+    const r = raw as unknown as Raw;
+    if (params === undefined) r[method](sql, done);
+    else r[method](sql, params, done);
+  });
+  return mode === 'caller' ? result.then(undefined, withCallerStack) : result;
+}
+
+/** Rejection handler: replaces the error's frames (mysql2's socket internals) with the caller's. */
+function withCallerStack(error: unknown): never {
+  if (error instanceof Error) {
+    const holder: { stack?: string } = {};
+    Error.captureStackTrace(holder, withCallerStack);
+    const frames = holder.stack ?? '';
+    const at = frames.indexOf('\n');
+    if (at >= 0) error.stack = `${error.name}: ${error.message}${frames.slice(at)}`;
+  }
+  throw error;
+}
