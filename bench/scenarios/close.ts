@@ -10,7 +10,8 @@
  *     setCapacity(2) resolves once the pool holds ≤ 2 (ideal: 50 ms).
  */
 import mysql from 'mysql2/promise';
-import { createSharedPool, type PooledConnection } from '../../src/index.ts';
+import { createSharedPool } from '../lib/library.ts';
+import type { PooledConnection } from '../../src/index.ts';
 import type { BenchContext, LatencyUs, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { startDeadBackend, type DeadBackend } from '../support/dead-backend.ts';
 import { resolveMysqlTarget } from '../support/embedded-mysql.ts';

@@ -5,7 +5,8 @@
  * pool (detach closes its connections) so the thread can exit by itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { attachSharedPool, type PoolHandle, type SharedPoolClient } from '../../src/index.ts';
+import { attachSharedPool } from '../lib/library.ts';
+import type { PoolHandle, SharedPoolClient } from '../../src/index.ts';
 import { cpuShare, threadCpu } from '../lib/cpu.ts';
 import { replyWithAsync } from '../lib/pool-workers.ts';
 import { arriveAndWait, createControl, CTRL } from '../lib/threads.ts';

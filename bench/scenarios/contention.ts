@@ -5,7 +5,7 @@
  * target is "no collapse": sharing one pool's memory must not make each thread much slower.
  * (Competitors are not run here: their pools are per thread, so there is nothing shared to contend.)
  */
-import { createSharedPool } from '../../src/index.ts';
+import { createSharedPool } from '../lib/library.ts';
 import { runPoolWorkers } from '../lib/pool-workers.ts';
 import { createControl } from '../lib/threads.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';

@@ -9,8 +9,10 @@
  * the idle one for the next round). Latency = get() → holding.
  *
  * After each round it received in, a thread also opens (and closes) one plain mysql2 connection
- * to the same server and times it: the handshake reference is measured in the same threads,
- * interleaved with the rounds, under the same load.
+ * (mysql2's defaults) and one through the pool's mysql2 connector (its defaults, e.g. a 256-entry
+ * prepared-statement cache) to the same server, in alternating order, and times both: the
+ * handshake references are measured in the same threads, interleaved with the rounds, under the
+ * same load.
  *
  * Control words (Int32Array): H_WAIT = rounds whose waiter is enqueued, H_DONE = 1 + handoff
  * rounds completed (1 once worker 0 holds the first connection), E_READY = 1 + eviction rounds
@@ -18,7 +20,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import mysql from 'mysql2';
-import { attachSharedPool, type PoolHandle, type PooledConnection } from '../../src/index.ts';
+import { attachSharedPool, mysql2Connector } from '../lib/library.ts';
+import type { PoolHandle, PooledConnection } from '../../src/index.ts';
 import { publish, replyWithAsync, sharedClockNs, waitAtLeast } from '../lib/pool-workers.ts';
 import { HANDOFF_CTRL } from './handoff.ts';
 
@@ -42,6 +45,8 @@ export interface HandoffWorkerResult {
   handoffUs: number[];
   evictUs: number[];
   handshakeUs: number[];
+  /** The pool's own dial (its mysql2 connector, with its defaults), timed next to each handshake. */
+  dialUs: number[];
   dials: number;
   grants: number;
   evictions: number;
@@ -64,6 +69,15 @@ async function handshake(options: Record<string, unknown>): Promise<number> {
   }
 }
 
+/** Dials one connection through the pool's mysql2 connector; returns the time to ready (µs), closes it. */
+async function connectorDial(options: Record<string, unknown>): Promise<number> {
+  const t0 = sharedClockNs();
+  const conn = await mysql2Connector.connect(options, new AbortController().signal);
+  const us = Number(sharedClockNs() - t0) / 1000;
+  await conn.close();
+  return us;
+}
+
 if (!parentPort) throw new Error('handoff-worker.ts must run in a worker thread');
 const port = parentPort;
 
@@ -74,6 +88,16 @@ void replyWithAsync<HandoffWorkerResult>(port, async () => {
   const handoffUs: number[] = [];
   const evictUs: number[] = [];
   const handshakeUs: number[] = [];
+  const dialUs: number[] = [];
+  /** One plain handshake and one connector dial, in alternating order. */
+  const reference = async (r: number): Promise<void> => {
+    const plainFirst = r % 4 < 2;
+    const a = plainFirst ? await handshake(connection) : await connectorDial(connection);
+    const b = plainFirst ? await connectorDial(connection) : await handshake(connection);
+    if (r < warmup) return;
+    handshakeUs.push(plainFirst ? a : b);
+    dialUs.push(plainFirst ? b : a);
+  };
   try {
     let conn: PooledConnection | null = null;
     if (me === 0) {
@@ -95,8 +119,7 @@ void replyWithAsync<HandoffWorkerResult>(port, async () => {
         conn = await pending.catch((e: Error) => { throw new Error(`handoff round ${r} (thread ${me}): ${e.message}; stats ${JSON.stringify(client.stats())}`, { cause: e }); });
         const dt = Number(sharedClockNs() - Atomics.load(stamp, 0)) / 1000;
         if (r >= warmup) handoffUs.push(dt);
-        const hs = await handshake(connection);
-        if (r >= warmup) handshakeUs.push(hs);
+        await reference(r);
         publish(ctrl, HANDOFF_CTRL.H_DONE, r + 2);
       }
     }
@@ -116,14 +139,13 @@ void replyWithAsync<HandoffWorkerResult>(port, async () => {
       const dt = Number(sharedClockNs() - t0) / 1000;
       if (r >= warmup) evictUs.push(dt);
       c.recycle(); // no waiter: it goes idle on this thread's stack, for the next round
-      const hs = await handshake(connection);
-      if (r >= warmup) handshakeUs.push(hs);
+      await reference(r);
       publish(ctrl, HANDOFF_CTRL.E_READY, r + 2);
     }
     // Stay until the other thread is done too (its last eviction needs this thread's agent).
     await waitAtLeast(ctrl, HANDOFF_CTRL.E_READY, rounds + 1, WAIT_MS, 'eviction phase done');
     const st = client.stats();
-    return { handoffUs, evictUs, handshakeUs, dials: st.Dials, grants: st.Grants, evictions: st.Evictions };
+    return { handoffUs, evictUs, handshakeUs, dialUs, dials: st.Dials, grants: st.Grants, evictions: st.Evictions };
   } finally {
     client.detach();
   }

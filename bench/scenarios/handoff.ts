@@ -9,11 +9,12 @@
  * Rows (p50 / p99 in µs over many rounds, shared monotonic clock across threads):
  *   - one mysql2 handshake to the same server (createConnection → 'connect'), timed in the same
  *     worker threads, interleaved with the rounds below (so under the same load)
+ *   - one dial through the pool's mysql2 connector (its defaults), timed next to each handshake
  *   - same-thread handoff (a get() waiting in the thread that recycles: served directly)
  *   - cross-thread handoff, 2 worker threads, capacity 1
  *   - eviction, 2 worker threads, capacity 1
  */
-import { createSharedPool } from '../../src/index.ts';
+import { createSharedPool } from '../lib/library.ts';
 import { runPoolWorkers, sharedClockNs, summarizeUs } from '../lib/pool-workers.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { resolveMysqlTarget, type MysqlTarget } from '../support/embedded-mysql.ts';
@@ -21,6 +22,7 @@ import type { HandoffWorkerData, HandoffWorkerResult } from './handoff-worker.ts
 
 export const HANDOFF_IDS = {
   handshake: 'handoff.handshake',
+  dial: 'handoff.connector-dial',
   local: 'handoff.same-thread',
   cross: 'handoff.cross-thread',
   evict: 'handoff.eviction',
@@ -101,6 +103,11 @@ export const handoff: ScenarioGroup = {
       emit(latencyRow(HANDOFF_IDS.handshake, 'one mysql2 handshake (createConnection → connect)', 'handshake', 'connect', 2,
         [...a.handshakeUs, ...b.handshakeUs], {
           notes: ['timed in the two worker threads, one after each handoff and eviction round (so under the same load); closed with COM_QUIT before going on'],
+        }));
+      emit(latencyRow(HANDOFF_IDS.dial, "one dial through the pool's mysql2 connector (connect → ready)", 'connector dial', 'connect', 2,
+        [...a.dialUs, ...b.dialUs], {
+          anchors: [HANDOFF_IDS.handshake],
+          notes: ['the same handshake with the connector\'s defaults (prepared-statement cache 256 instead of mysql2\'s 16000, connection attributes, flags), timed next to each plain one, in alternating order'],
         }));
       emit(latencyRow(HANDOFF_IDS.local, 'same-thread handoff: recycle() → waiting get() resolves', 'same-thread handoff', 'handoff', 1,
         await sameThread(target, rounds, warmup), {

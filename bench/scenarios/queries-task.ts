@@ -10,7 +10,8 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import mysql from 'mysql2/promise';
-import { attachSharedPool, type PoolHandle, type SharedPoolClient } from '../../src/index.ts';
+import { attachSharedPool } from '../lib/library.ts';
+import type { PoolHandle, SharedPoolClient } from '../../src/index.ts';
 
 export interface QueriesWorkerData {
   /**

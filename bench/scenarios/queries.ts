@@ -22,7 +22,8 @@
  */
 import { Piscina } from 'piscina';
 import mysql from 'mysql2/promise';
-import { createSharedPool, type PoolStats, type SharedPool } from '../../src/index.ts';
+import { createSharedPool } from '../lib/library.ts';
+import type { PoolStats, SharedPool } from '../../src/index.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { resolveMysqlTarget, startEmbeddedMysql, type EmbeddedMysql, type MysqlTarget } from '../support/embedded-mysql.ts';
 import type { QueriesTask, QueriesWorkerData } from './queries-task.ts';

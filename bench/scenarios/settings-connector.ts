@@ -5,7 +5,9 @@
  * instantiated twice.
  */
 import type { PoolConnection } from '../../src/index.ts';
-import { connect as mysql2Connect } from '../../src/workers/mysql2-connector.ts';
+import { mysql2Connector } from '../lib/library.ts';
+
+const mysql2Connect = mysql2Connector.connect;
 
 export interface SettingCounters {
   connects: number;

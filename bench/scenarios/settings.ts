@@ -12,7 +12,8 @@
  * Both pools have the same capacity and run in the main thread.
  */
 import mysql from 'mysql2/promise';
-import { createSharedPool, type Setting, type SharedPool } from '../../src/index.ts';
+import { createSharedPool } from '../lib/library.ts';
+import type { Setting, SharedPool } from '../../src/index.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { resolveMysqlTarget, type MysqlTarget } from '../support/embedded-mysql.ts';
 import { settingCounters } from './settings-connector.ts';

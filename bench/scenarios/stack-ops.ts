@@ -1,7 +1,10 @@
 /**
  * Stack loops shared by the main thread and the stack workers (no side effects at import).
  */
-import { EMPTY, SharedCore, type TreiberStacks } from '../../src/core/index.ts';
+import { core as built } from '../lib/library.ts';
+import type { TreiberStacks, SharedCore } from '../../src/core/index.ts';
+
+const { EMPTY } = built;
 
 /** Pool shape used by every stack scenario. */
 export const STACK_LIMITS = { maxCapacity: 64, maxThreads: 4, maxWaiters: 16, maxSettings: 8 } as const;

@@ -4,7 +4,8 @@
  * hammers its stack until the shared stop flag is set.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SharedCore } from '../../src/core/index.ts';
+import { core as built } from '../lib/library.ts';
+import type { SharedCore } from '../../src/core/index.ts';
 import { cpuShare, threadCpu } from '../lib/cpu.ts';
 import { arriveAndWait, createControl, CTRL, replyWith } from '../lib/threads.ts';
 import { hammer, type StackWorkerResult } from './stack-ops.ts';
@@ -24,7 +25,7 @@ const port = parentPort;
 
 replyWith<StackWorkerResult>(port, () => {
   const data = workerData as StackWorkerData;
-  const core = SharedCore.attach(data.buffer);
+  const core = built.SharedCore.attach(data.buffer);
   // Warm-up with a private stop flag: only the time budget ends it.
   hammer(core.stacks, data.stack, data.warmupMs, createControl(), CTRL.STOP);
   arriveAndWait(data.ctrl, data.parties);

@@ -3,7 +3,10 @@
  * stacks concurrently for a fixed time. One op = one pair: pop a slot, push it somewhere (2 CAS on
  * 64-bit heads when uncontended), so the ideal ratio to the raw 64-bit CAS limit is 0.5.
  */
-import { EMPTY, SharedCore, STACKS_PER_THREAD } from '../../src/core/index.ts';
+import { core as built } from '../lib/library.ts';
+import type { SharedCore } from '../../src/core/index.ts';
+
+const { EMPTY, STACKS_PER_THREAD } = built;
 import { measureBatches } from '../lib/measure.ts';
 import { createControl, runWorkers } from '../lib/threads.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
@@ -17,7 +20,7 @@ export const stackSingle: ScenarioGroup = {
   id: 'stack',
   title: 'Treiber stack pop+push pairs, one thread',
   async run(ctx) {
-    const core = SharedCore.create(STACK_LIMITS);
+    const core = built.SharedCore.create(STACK_LIMITS);
     const stacks = core.stacks;
     const free = core.freeStack;
     const clean = core.cleanStack(0);
@@ -120,7 +123,7 @@ const THREAD_SCENARIOS: ThreadScenario[] = [
 
 async function runThreadScenario(ctx: BenchContext, sc: ThreadScenario): Promise<ScenarioResult> {
   const { threadMs, threadWarmupMs } = ctx.options.timing;
-  const core = SharedCore.create(STACK_LIMITS);
+  const core = built.SharedCore.create(STACK_LIMITS);
   const ctrl = createControl();
   const data: StackWorkerData[] = [];
   for (let t = 0; t < sc.threads; t++) {
