@@ -18,8 +18,9 @@ import { stackSingle, stackThreads } from './scenarios/stack.ts';
 import { queries } from './scenarios/queries.ts';
 import { close } from './scenarios/close.ts';
 import { settings } from './scenarios/settings.ts';
+import { service } from './scenarios/service.ts';
 
-const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queries, close, settings];
+const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queries, service, close, settings];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -54,6 +54,8 @@ export function anchorLabel(r: ScenarioResult): string {
 }
 
 function ratioOf(r: ScenarioResult, base: ScenarioResult): Ratio | undefined {
+  const paired = r.pairedRatios?.[base.id];
+  if (paired !== undefined) return { anchor: base.id, label: anchorLabel(base), ratio: paired, kind: 'throughput' };
   if (r.opsPerSec !== undefined && base.opsPerSec !== undefined && base.opsPerSec > 0) {
     return { anchor: base.id, label: anchorLabel(base), ratio: r.opsPerSec / base.opsPerSec, kind: 'throughput' };
   }

@@ -34,6 +34,11 @@ export interface ScenarioResult {
    * "0.52× label" entry in the table (opsPerSec ÷ anchor's, or p50 ÷ anchor's p50 for latencies).
    */
   anchors?: string[];
+  /**
+   * Ratios the scenario measured itself, by anchor id (e.g. the median of per-window ratios of
+   * variants run in turns), shown instead of this row's value ÷ the anchor's.
+   */
+  pairedRatios?: Record<string, number>;
   /** Short name used when other rows show a ratio against this one (default: the id). */
   short?: string;
   /**

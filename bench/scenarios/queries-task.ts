@@ -12,6 +12,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import mysql from 'mysql2/promise';
 import { attachSharedPool } from '../lib/library.ts';
 import type { PoolHandle, SharedPoolClient } from '../../src/index.ts';
+import { arriveAndWaitAsync } from '../lib/pool-workers.ts';
 
 export interface QueriesWorkerData {
   /**
@@ -84,14 +85,7 @@ async function close(barrier: Int32Array, parties: number): Promise<QueriesTaskR
     own = null;
     await pool.end();
   }
-  Atomics.add(barrier, 0, 1);
-  const deadline = performance.now() + 10_000;
-  while (Atomics.load(barrier, 0) < parties) {
-    if (performance.now() > deadline) throw new Error(`close barrier: ${Atomics.load(barrier, 0)} of ${parties} workers arrived`);
-    const r = Atomics.waitAsync(barrier, 0, Atomics.load(barrier, 0), 50);
-    if (r.async) await r.value;
-  }
-  Atomics.notify(barrier, 0);
+  await arriveAndWaitAsync(barrier, parties, 10_000);
   return { threadId, queries: 0, ms: performance.now() - t0 };
 }
 

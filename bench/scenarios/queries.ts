@@ -14,18 +14,17 @@
  * alike; each window is counted from shared progress words while tasks keep flowing (no ramp-up
  * or tail inside it). A variant's q/s is the median of its windows.
  *
- * Sessions are counted on the server: against MariaDB/MySQL each variant connects as its own
- * throw-away user (smpb_<pid>_<n>, created and dropped here, no privileges) and a sampler counts
- * each user's rows in information_schema.processlist (MariaDB keeps performance_schema, and so
- * connection attributes, off by default). Without a database each variant gets its own embedded
- * server, and the sampler reads its open-session count.
+ * Sessions are counted on the server (bench/lib/sessions.ts: a throw-away user per variant, its
+ * processlist rows; or an embedded server per variant).
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
+import { closePiscina, startPiscina } from '../lib/piscina-pools.ts';
 import mysql from 'mysql2/promise';
 import { createSharedPool } from '../lib/library.ts';
 import type { PoolStats, SharedPool } from '../../src/index.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
-import { resolveMysqlTarget, startEmbeddedMysql, type EmbeddedMysql, type MysqlTarget } from '../support/embedded-mysql.ts';
+import { closeWithSessions, openSessionSource, startSampler, type Sampler, type SessionSource } from '../lib/sessions.ts';
+import { median, sleep } from '../lib/windows.ts';
 import type { QueriesTask, QueriesWorkerData } from './queries-task.ts';
 
 /** Shared capacity (the C of the brief). */
@@ -37,8 +36,6 @@ const BATCH = 100;
 const OUTSTANDING = 2 * WORKERS;
 /** Tasks run this long before a window starts counting. */
 const RAMP_MS = 50;
-/** Session sampling period: a processlist query against a real server; a counter read when embedded. */
-const SAMPLE_MS = { real: 20, embedded: 5 } as const;
 
 const TASK = new URL('./queries-task.mjs', import.meta.url).href;
 
@@ -89,116 +86,6 @@ function anchorOf(v: Variant): Variant | undefined {
 }
 
 // ------------------------------------------------------------------------------------------------
-// counting sessions
-
-interface SessionSource {
-  readonly description: string;
-  readonly sampleMs: number;
-  /** Connection options of a variant's pools. */
-  optionsFor(v: Variant): Record<string, unknown>;
-  /** Current sessions of every variant (by id). */
-  sample(): Promise<Map<string, number>>;
-  close(): Promise<void>;
-}
-
-/** A real server: a throw-away user per variant, counted in information_schema.processlist. */
-async function realServerSessions(target: MysqlTarget): Promise<SessionSource> {
-  const admin = await mysql.createConnection({ ...target.options });
-  const users = new Map<string, string>();
-  try {
-    for (const v of VARIANTS) {
-      const user = `smpb_${process.pid}_${v.index}`;
-      await admin.query('CREATE USER IF NOT EXISTS ?@?', [user, '%']);
-      users.set(v.id, user);
-    }
-  } catch (error) {
-    for (const user of users.values()) await admin.query('DROP USER IF EXISTS ?@?', [user, '%']).catch(() => {});
-    await admin.end().catch(() => {});
-    throw new Error(`queries: cannot create the bench users on ${target.description} (${(error as Error).message})`, { cause: error });
-  }
-  const byUser = new Map([...users].map(([id, user]) => [user, id]));
-  return {
-    description: `${target.description}, sessions = processlist rows of a throw-away user per variant`,
-    sampleMs: SAMPLE_MS.real,
-    // No database: the bench users have no privileges, and SELECT 1 needs none.
-    optionsFor: (v) => ({ host: target.options.host, port: target.options.port, user: users.get(v.id)! }),
-    async sample() {
-      const [rows] = await admin.query(
-        'SELECT USER AS u, COUNT(*) AS n FROM information_schema.processlist WHERE USER IN (?) GROUP BY USER',
-        [[...users.values()]],
-      );
-      const out = new Map(VARIANTS.map((v) => [v.id, 0]));
-      for (const r of rows as { u: string; n: number }[]) out.set(byUser.get(r.u)!, Number(r.n));
-      return out;
-    },
-    async close() {
-      try {
-        for (const user of users.values()) await admin.query('DROP USER IF EXISTS ?@?', [user, '%']);
-      } finally {
-        await admin.end().catch(() => {});
-      }
-    },
-  };
-}
-
-/** No database: an embedded server per variant, each counting its own sessions. */
-async function embeddedSessions(): Promise<SessionSource> {
-  const servers = new Map<string, EmbeddedMysql>();
-  for (const v of VARIANTS) servers.set(v.id, await startEmbeddedMysql());
-  return {
-    description: 'embedded MySQL-protocol servers (one per variant), sessions = their open sessions',
-    sampleMs: SAMPLE_MS.embedded,
-    optionsFor: (v) => {
-      const db = servers.get(v.id)!;
-      return { host: db.host, port: db.port, user: 'root', database: 'test' };
-    },
-    sample: async () => new Map([...servers].map(([id, db]) => [id, db.sessions])),
-    close: async () => {
-      await Promise.all([...servers.values()].map((db) => db.close()));
-    },
-  };
-}
-
-/** Samples every sampleMs (one query at a time) and keeps each variant's peak. */
-function startSampler(source: SessionSource): { peaks: Map<string, number>; stop(): Promise<void> } {
-  const peaks = new Map(VARIANTS.map((v) => [v.id, 0]));
-  let stopped = false;
-  let failure: unknown = null;
-  const take = async (): Promise<void> => {
-    for (const [id, n] of await source.sample()) peaks.set(id, Math.max(peaks.get(id) ?? 0, n));
-  };
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await take();
-      } catch (error) {
-        failure = error;
-        return;
-      }
-      await sleep(source.sampleMs);
-    }
-  })();
-  return {
-    peaks,
-    async stop() {
-      stopped = true;
-      await loop;
-      if (failure) throw failure;
-      await take();
-    },
-  };
-}
-
-async function untilNoSessions(source: SessionSource, timeoutMs: number): Promise<Map<string, number>> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const now = await source.sample();
-    if ([...now.values()].every((n) => n === 0) || performance.now() > deadline) return now;
-    await sleep(20);
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
 // one variant: its pools, its workers, its measured windows
 
 interface WindowResult {
@@ -233,17 +120,7 @@ class Runner {
     } else {
       workerData = { progress, mysql2: { options, connectionLimit: v.kind === 'mysql2-half' ? C / 2 : C } };
     }
-    const piscina = new Piscina({
-      filename: TASK,
-      minThreads: WORKERS,
-      maxThreads: WORKERS,
-      idleTimeout: 600_000,
-      concurrentTasksPerWorker: 1,
-      atomics: 'disabled',
-      execArgv: workerExecArgv(),
-      workerData,
-    });
-    if (pool) pool.watch(piscina);
+    const piscina = startPiscina(TASK, WORKERS, workerData, pool);
     return new Runner(v, piscina, pool, progress);
   }
 
@@ -282,14 +159,9 @@ class Runner {
   }
 
   async close(ctx: BenchContext): Promise<void> {
-    const barrier = new Int32Array(new SharedArrayBuffer(4));
-    const closeTask: QueriesTask = { op: 'close', barrier, parties: WORKERS };
-    await Promise.all(Array.from({ length: WORKERS }, () => this.piscina.run(closeTask))).catch((error: unknown) => {
-      ctx.log(`queries: ${this.variant.id}: closing the workers' pools failed: ${(error as Error).message}`);
-    });
-    await this.piscina.destroy();
-    if (this.pool) await this.pool.close({ timeoutMs: 5000 });
+    await closePiscina(this.piscina, WORKERS, this.pool, (line) => ctx.log(`queries: ${this.variant.id}: ${line}`));
   }
+
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -328,27 +200,6 @@ function describeShared(s: SharedCounters, seconds: number): string {
     `cross-thread waits mean ${(s.crossWaitMs / Math.max(1, s.crossWaits)).toFixed(2)} ms), ${per(s.evictions)} evictions/s, ${per(s.dials)} dials/s`;
 }
 
-/** The main thread's flags without `--import tsx`: queries-task.mjs registers tsx itself. */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--import' && argv[i + 1] === 'tsx') i++;
-    else if (argv[i] !== '--import=tsx') out.push(argv[i]);
-  }
-  return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 export const queries: ScenarioGroup = {
   id: 'queries',
   title: `3. SELECT 1 from ${WORKERS} piscina workers: one shared pool (C=${C}) vs a mysql2 pool per worker`,
@@ -358,23 +209,17 @@ export const queries: ScenarioGroup = {
     const cycles = quick ? 2 : 8;
     const warmupMs = quick ? 400 : 1500;
 
-    const target = await resolveMysqlTarget();
-    let source: SessionSource;
-    if (target.embedded) {
-      await target.close();
-      source = await embeddedSessions();
-    } else {
-      source = await realServerSessions(target);
-    }
+    const ids = VARIANTS.map((v) => v.id);
+    const source: SessionSource = await openSessionSource(ids, 'q');
     ctx.log(`server: ${source.description}`);
     ctx.log(`${BATCH} queries per task; ${cycles} cycles of one ${windowMs} ms window per variant (order rotating), after a ${warmupMs} ms warm-up each; median q/s`);
 
     const runners: Runner[] = [];
-    let sampler: ReturnType<typeof startSampler> | null = null;
+    let sampler: Sampler | null = null;
     try {
-      sampler = startSampler(source);
+      sampler = startSampler(source, ids);
       for (const v of VARIANTS) {
-        const runner = await Runner.open(v, source.optionsFor(v));
+        const runner = await Runner.open(v, source.optionsFor(v.id));
         runners.push(runner);
         await runner.window(warmupMs);
       }
@@ -390,13 +235,9 @@ export const queries: ScenarioGroup = {
       }
       await sampler.stop();
     } finally {
-      const closing = sampler?.stop().catch(() => {});
-      for (const r of runners) await r.close(ctx);
-      await closing;
-      const left = await untilNoSessions(source, 5000).catch(() => new Map<string, number>());
-      for (const [id, n] of left) if (n > 0) ctx.log(`queries: ${id}: ${n} sessions still open 5 s after closing`);
-      await source.close();
-      await target.close();
+      await closeWithSessions(source, sampler, async () => {
+        for (const r of runners) await r.close(ctx);
+      }, (line) => ctx.log(`queries: ${line}`));
     }
 
     const peaks = sampler.peaks;
