@@ -25,6 +25,7 @@ import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConne
 import { asError, Deadline } from './deadline.ts';
 import { Doorbell } from './doorbell.ts';
 import { YieldingDials } from './yielding-dials.ts';
+import { EvictionsInFlight } from './evictions-in-flight.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
@@ -88,6 +89,7 @@ export class ThreadAgent implements HandleOwner {
   private readonly handoff: HandoffPolicy;
   private readonly doorbell: Doorbell;
   private readonly dials: YieldingDials;
+  private readonly evictions: EvictionsInFlight;
 
   constructor(core: SharedCore, index: number, config: AgentConfig) {
     this.core = core;
@@ -100,6 +102,7 @@ export class ThreadAgent implements HandleOwner {
     this.cleanStack = core.cleanStack(index);
     this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
     this.dials = new YieldingDials(core.threads, index);
+    this.evictions = new EvictionsInFlight(core.slots);
     if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
     const idleTimeout = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
     if (idleTimeout > 0) {
@@ -504,10 +507,13 @@ export class ThreadAgent implements HandleOwner {
    * it on its next turn and passes the unit to the oldest waiter (see handleEvictions()).
    */
   private evictForWaiter(): boolean {
-    const owner = this.handoff.claimIdleElsewhere();
-    if (owner < 0) return false;
+    // At most one eviction in flight per waiter (a busy owner answers late; see evictions-in-flight.ts).
+    if (this.evictions.pending() >= this.waitlist.length) return false;
+    const claimed = this.handoff.claimIdleElsewhere();
+    if (!claimed) return false;
+    this.evictions.add(claimed.slot, claimed.owner);
     this.core.stats.add(this.index, STAT.EVICTIONS);
-    this.core.threads.ring(owner, REQUEST.EVICT);
+    this.core.threads.ring(claimed.owner, REQUEST.EVICT);
     return true;
   }
 

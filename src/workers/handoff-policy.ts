@@ -104,10 +104,10 @@ export class HandoffPolicy {
   }
 
   /**
-   * Claims one idle connection of another thread for eviction and returns its owner (who closes
-   * it on its next turn and passes the unit on), or -1 if no thread has one idle.
+   * Claims one idle connection of another thread for eviction and returns its slot and owner (who
+   * closes it on its next turn and passes the unit on), or null if no thread has one idle.
    */
-  claimIdleElsewhere(): number {
+  claimIdleElsewhere(): { slot: number; owner: number } | null {
     const core = this.core;
     const maxThreads = core.threads.maxThreads;
     for (let n = 1; n < maxThreads; n++) {
@@ -121,9 +121,9 @@ export class HandoffPolicy {
         // moment. The state CAS fails only if the host is reclaiming a dead owner, which then owns
         // the slot (so it must not go back on the stack).
         core.slots.claimForEviction(slot);
-        if (core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) return owner;
+        if (core.slots.casState(slot, SLOT_STATE.IDLE, SLOT_STATE.EVICTED)) return { slot, owner };
       }
     }
-    return -1;
+    return null;
   }
 }

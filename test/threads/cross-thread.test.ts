@@ -90,6 +90,34 @@ describe('one capacity across threads', () => {
     expect(control.openNow).toBe(0);
   });
 
+  it('over-eviction: a waiter requests one eviction at a time, however long the busy owner takes to answer', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 4, handoffDelayMs: 5 });
+    const [a, b] = await spawn(2);
+    const ids = [newId(), newId(), newId(), newId()];
+    for (const id of ids) expect((await a.get(id)).type).toBe('got');
+    for (const id of ids) await a.request({ cmd: 'recycle', id }, 'done');
+    // A computes: its four connections are idle, but it cannot close one until its loop turns.
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    await a.request({ cmd: 'block', gate }, 'blocked');
+    // B's get() evicts one of A's connections on enqueue (B holds none), then its starvation tick
+    // (every 5 ms) runs before the get's deadline fires (Node runs timers in order of expiry).
+    // Each tick used to claim another of A's idle connections for the same waiter.
+    const first = await b.get(newId(), { timeoutMs: 300 });
+    expect(first.code).toBe('POOL_TIMEOUT');
+    expect(pool.stats().Evictions).toBe(1);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    // Liveness: A closes the one claimed connection; B gets a unit (a new eviction is allowed now).
+    const bId = newId();
+    expect((await b.get(bId, { timeoutMs: 10_000 })).type).toBe('got');
+    await b.request({ cmd: 'recycle', id: bId }, 'done');
+    await a.request({ cmd: 'settled' }, 'settled');
+    expect(control.closed).toBeLessThanOrEqual(2);
+    expect(pool.stats().Active).toBeLessThanOrEqual(4);
+    expect(pool.verify()).toEqual([]);
+  });
+
   it('fairness: a thread holding nothing is served while another thread keeps local waiters (age cap)', async () => {
     const { connector } = fakeConnector();
     pool = await createSharedPool({ connector, capacity: 1 }); // one unit: balance cannot apply, only the age cap

@@ -6,6 +6,8 @@
  *   takeAll {id, n, timeoutMs}       → {type:'took', id, got, errors} n gets at once, then recycles them
  *   detach                           → {type:'detached'}
  *   hang                             → blocks the thread's event loop forever (a stuck thread)
+ *   block {gate}                     → {type:'blocked'}, then blocks the event loop (CPU work, as
+ *                                      far as the pool can tell) until gate[0] turns non-zero
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
@@ -17,7 +19,7 @@ const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
 const held = new Map<number, PooledConnection>();
 
-type Command = { cmd: string; id?: number; n?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number };
+type Command = { cmd: string; id?: number; n?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number; gate?: Int32Array };
 
 port.on('message', async (m: Command) => {
   switch (m.cmd) {
@@ -55,6 +57,10 @@ port.on('message', async (m: Command) => {
     case 'detach':
       db.detach();
       port.postMessage({ type: 'detached' });
+      break;
+    case 'block':
+      port.postMessage({ type: 'blocked' });
+      Atomics.wait(m.gate!, 0, 0, 60_000);
       break;
     case 'hang':
       port.postMessage({ type: 'hanging' });
