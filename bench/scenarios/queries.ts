@@ -24,7 +24,7 @@ import { createSharedPool } from '../lib/library.ts';
 import type { PoolStats, SharedPool } from '../../src/index.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { closeWithSessions, openSessionSource, startSampler, type Sampler, type SessionSource } from '../lib/sessions.ts';
-import { median, sleep } from '../lib/windows.ts';
+import { median, pairedRatio, sleep } from '../lib/windows.ts';
 import type { QueriesTask, QueriesWorkerData } from './queries-task.ts';
 
 /** Shared capacity (the C of the brief). */
@@ -251,10 +251,10 @@ export const queries: ScenarioGroup = {
       const peak = peaks.get(v.id) ?? 0;
       const anchor = anchorOf(v);
       const notes = [`peak server sessions ${peak} (budget ${v.budget}); q/s per window ${ws.map((w) => Math.round(w.qps)).join(' / ')}`];
+      // Windows of the same cycle ran back to back: their ratio is the fairest comparison (shown).
+      const base = anchor ? byId.get(anchor.id)!.windows : [];
+      const paired = pairedRatio(ws.map((w) => w.qps), base.map((w) => w.qps));
       if (anchor) {
-        // Windows of the same cycle ran back to back: their ratio is the fairest comparison.
-        const base = byId.get(anchor.id)!.windows;
-        const paired = median(ws.map((w, i) => w.qps / base[i].qps));
         notes.push(`median of the per-cycle ratios to ${anchor.short}: ${paired.toFixed(2)} ×`);
         if (v.kind === 'shared') {
           const ratio = qps / median(base.map((w) => w.qps));
@@ -279,7 +279,7 @@ export const queries: ScenarioGroup = {
         opsPerSec: qps,
         perThread,
         samples: ws.length,
-        ...(anchor ? { baseline: anchor.id } : {}),
+        ...(anchor ? { baseline: anchor.id, pairedRatios: { [anchor.id]: paired } } : {}),
         durationMs: ws.reduce((t, w) => t + w.ms, 0),
         notes,
       };

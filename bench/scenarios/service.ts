@@ -21,6 +21,7 @@
  * second in the measured windows (the shared pool's Dials; a mysql2 pool's 'connection' events),
  * p50/p99 latency of a request (cpu) or query (skew, burst) from a shared histogram.
  */
+import { availableParallelism } from 'node:os';
 import type { Piscina } from 'piscina';
 import { closePiscina, startPiscina } from '../lib/piscina-pools.ts';
 import { createSharedPool } from '../lib/library.ts';
@@ -248,12 +249,14 @@ function rowsOf(load: Load, windows: Map<Kind, WindowResult[]>, peaks: Map<strin
 
 export const service: ScenarioGroup = {
   id: 'service',
-  title: `5. Services from ${W} piscina workers: one shared pool (C=${C}) vs a mysql2 pool per worker (${C / W} and ${C} each)`,
+  title: `3b. Services from ${W} piscina workers: one shared pool (C=${C}) vs a mysql2 pool per worker (${C / W} and ${C} each)`,
   async run(ctx) {
     const quick = ctx.options.quick;
     const cycles = quick ? 2 : 8;
     const warmupMs = quick ? 300 : 1000;
     const spin = Math.round(2 * spinIterationsPerMs());
+    const cpus = availableParallelism();
+    if (cpus > W / 2) ctx.log(`note: ${cpus} CPUs: the cpu load (${W} workers) is oversubscribed only on ${W / 2} CPUs or fewer`);
     const ids = VARIANTS.map((v) => v.kind);
     const source: SessionSource = await openSessionSource(ids, 's');
     ctx.log(`server: ${source.description}`);
