@@ -508,14 +508,19 @@ export class ThreadAgent implements HandleOwner {
    */
   private evictForWaiter(): boolean {
     // At most one eviction in flight per waiter (a busy owner answers late; see evictions-in-flight.ts).
-    if (this.evictions.pending() >= this.waitlist.length) return false;
+    if (this.evictions.pending() >= this.waitlist.length) {
+      this.evictions.forEachOwner(this.ringEvict);
+      return false;
+    }
     const claimed = this.handoff.claimIdleElsewhere();
     if (!claimed) return false;
     this.evictions.add(claimed.slot, claimed.owner);
     this.core.stats.add(this.index, STAT.EVICTIONS);
-    this.core.threads.ring(claimed.owner, REQUEST.EVICT);
+    this.ringEvict(claimed.owner);
     return true;
   }
+
+  private readonly ringEvict = (owner: number): void => this.core.threads.ring(owner, REQUEST.EVICT);
 
   // ------------------------------------------------------------------------------------------
   // units
