@@ -19,8 +19,9 @@ import { queries } from './scenarios/queries.ts';
 import { close } from './scenarios/close.ts';
 import { settings } from './scenarios/settings.ts';
 import { service } from './scenarios/service.ts';
+import { queryCost } from './scenarios/query-cost.ts';
 
-const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queries, service, close, settings];
+const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queryCost, queries, service, close, settings];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
