@@ -253,7 +253,7 @@ export const service: ScenarioGroup = {
   async run(ctx) {
     const quick = ctx.options.quick;
     const cycles = quick ? 2 : 8;
-    const warmupMs = quick ? 300 : 1000;
+    const warmupMs = quick ? 200 : 1000;
     const spin = Math.round(2 * spinIterationsPerMs());
     const cpus = availableParallelism();
     if (cpus > W / 2) ctx.log(`note: ${cpus} CPUs: the cpu load (${W} workers) is oversubscribed only on ${W / 2} CPUs or fewer`);
