@@ -7,7 +7,12 @@ import { LIMITS } from '../core/layout.ts';
 import type { ConnectorSpec } from '../workers/connector.ts';
 
 export interface SharedPoolOptions {
-  /** mysql2 connection options (host, port, user, password, database, ...). */
+  /**
+   * mysql2 connection options (host, port, user, password, database, ...). Two defaults differ
+   * from mysql2's: `maxPreparedStatements` 256 (mysql2: 16000, preallocated per connect), and
+   * `trace` unset means a failed query carries its caller's async stack, captured only on failure
+   * (`trace: true`: mysql2's capture before every query; `false`: none). See mysql2-connector.ts.
+   */
   connection?: Record<string, unknown>;
   /** A custom connector module instead of mysql2 (tests use fakes). */
   connector?: ConnectorSpec;
