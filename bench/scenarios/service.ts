@@ -221,7 +221,7 @@ function rowsOf(load: Load, windows: Map<Kind, WindowResult[]>, peaks: Map<strin
     if (v.kind !== 'mysql2-equal') paired[anchorId] = pairedRatio(ws.map((w) => w.opsPerSec), anchor.map((w) => w.opsPerSec));
     if (v.kind === 'shared') paired[wideId] = pairedRatio(ws.map((w) => w.opsPerSec), wide.map((w) => w.opsPerSec));
     const notes = [
-      `${load.unit} latency p50 ${formatMs(median(ws.map((w) => w.p50Us)))}, p99 ${formatMs(p99)} (medians over windows); ` +
+      `${load.unit} latency (${load.demand ? 'one query in a lane' : 'in the worker, from task start: piscina queueing not included'}) p50 ${formatMs(median(ws.map((w) => w.p50Us)))}, p99 ${formatMs(p99)} (medians over windows); ` +
         `reconnects/s ${reconnects.toFixed(1)} (per window ${ws.map((w) => w.reconnectsPerSec.toFixed(0)).join(' / ')}); ` +
         `peak server sessions ${peak} (budget ${v.budget})`,
       `${load.unit === 'query' ? 'queries' : 'requests'}/s per window ${ws.map((w) => Math.round(w.opsPerSec)).join(' / ')}`,
