@@ -4,6 +4,7 @@
  */
 import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
+import { HandleEnd } from './handle-end.ts';
 import { type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
 import type { Setting } from './setting.ts';
 
@@ -24,8 +25,8 @@ export class PooledConnection {
   #live = true;
   /** Ended by close() at its deadline: its socket was destroyed, its unit taken back. */
   #revoked = false;
-  /** Aborted by revoke(): queries in flight reject (a destroyed mysql2 socket never answers them). */
-  #ended: AbortController | null = null;
+  /** Ended by revoke(): queries in flight reject (a destroyed mysql2 socket never answers them). */
+  #ended: HandleEnd | null = null;
 
   constructor(owner: HandleOwner, slot: number, conn: PoolConnection, setting: number) {
     this.#owner = owner;
@@ -65,14 +66,14 @@ export class PooledConnection {
   query<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
     this.check('query');
     if (!this.#conn.query) throw new TypeError('this connector offers no query()');
-    return runQuery<T>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#endSignal());
+    return runQuery<T>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
   /** A prepared statement; `sql`, timeout and errors as for query(). */
   execute<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
     this.check('execute');
     if (!this.#conn.execute) throw new TypeError('this connector offers no execute()');
-    return runQuery<T>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#endSignal());
+    return runQuery<T>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
   beginTransaction(): Promise<void> {
@@ -117,12 +118,7 @@ export class PooledConnection {
   revoke(): void {
     this.#live = false;
     this.#revoked = true;
-    this.#ended?.abort(new PoolClosedError('connection pool is closed (close() reached its deadline and closed this borrowed connection)'));
-  }
-
-  #endSignal(): AbortSignal {
-    this.#ended ??= new AbortController();
-    return this.#ended.signal;
+    this.#ended?.end(new PoolClosedError('connection pool is closed (close() reached its deadline and closed this borrowed connection)'));
   }
 
   /** `await using conn = await db.get()` recycles at the end of the scope (if still borrowed). */

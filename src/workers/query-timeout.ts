@@ -10,6 +10,7 @@
 import type { QueryOptions } from 'mysql2';
 import { QueryTimeoutError } from '../core/errors.ts';
 import type { PoolConnection, QueryText } from './connector.ts';
+import type { HandleEnd } from './handle-end.ts';
 
 /** SQL text, or mysql2's query-options object ({ sql, values, timeout, rowsAsArray, ... }). */
 export type Sql = string | QueryOptions;
@@ -24,15 +25,15 @@ export interface QueryCallOptions {
 const TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 export async function runQuery<T>(
-  conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: AbortSignal,
+  conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
 ): Promise<T> {
   const own = typeof sql === 'string' ? undefined : (sql as QueryText).timeout;
   const timeoutMs = own ?? defaultTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
-  let onEnd: (() => void) | undefined;
+  let onEnd: ((reason: unknown) => void) | undefined;
   const bounds = new Promise<never>((_, reject) => {
-    onEnd = () => reject(ended.reason);
-    ended.addEventListener('abort', onEnd, { once: true });
+    onEnd = reject;
+    ended.on(onEnd);
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
         closeNow(conn);
@@ -43,7 +44,7 @@ export async function runQuery<T>(
   try {
     return (await Promise.race([conn[method]!(sql as string | QueryText, params), bounds])) as T;
   } catch (error) {
-    if (ended.aborted) throw ended.reason;
+    if (ended.ended) throw ended.reason;
     if ((error as { code?: unknown })?.code === TIMEOUT_CODE) {
       closeNow(conn);
       throw new QueryTimeoutError(timeoutMs, { cause: error });
@@ -51,7 +52,7 @@ export async function runQuery<T>(
     throw error;
   } finally {
     clearTimeout(timer);
-    ended.removeEventListener('abort', onEnd!);
+    ended.off(onEnd!);
   }
 }
 
