@@ -20,8 +20,9 @@ import { close } from './scenarios/close.ts';
 import { settings } from './scenarios/settings.ts';
 import { service } from './scenarios/service.ts';
 import { queryCost } from './scenarios/query-cost.ts';
+import { safety } from './scenarios/safety.ts';
 
-const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queryCost, queries, service, close, settings];
+const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queryCost, queries, service, close, settings, safety];
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   };
   const results: ScenarioResult[] = [];
   const started = performance.now();
-  for (const group of GROUPS) {
+  const groups = options.only.length > 0 ? GROUPS.filter((g) => options.only.includes(g.id)) : GROUPS;
+  if (groups.length === 0) throw new Error(`--only: no group ${options.only.join(', ')} (groups: ${GROUPS.map((g) => g.id).join(', ')})`);
+  for (const group of groups) {
     console.log(`\n${group.title}`);
     const t0 = performance.now();
     const out = await group.run(ctx);
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   const rows = withRatios(results);
   console.log(`\n${formatTable(rows, env, options)}\n`);
   for (const warning of disturbed(rows)) console.log(`warning: ${warning}`);
+  if (options.only.length > 0) return; // a partial run does not replace the results files
   const dir = new URL('./results/', import.meta.url);
   const files = await writeResults(dir, rows, env, options);
   files.push(await writeChart(dir, rows, env, options));

@@ -13,6 +13,8 @@ export interface Timing {
 
 export interface BenchOptions {
   quick: boolean;
+  /** Group ids given with --only (empty: every group). */
+  only: string[];
   mode: 'quick' | 'full';
   timing: Timing;
 }
@@ -24,13 +26,16 @@ const TIMING: Record<'quick' | 'full', Timing> = {
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
-  for (const arg of argv) {
+  const only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
     if (arg === '--quick') quick = true;
+    else if (arg === '--only' && i + 1 < argv.length) only.push(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --quick]\n  --quick  short budgets (whole run well under 20 s)');
+      console.log('usage: npm run bench [-- --quick] [--only <group id>]...\n  --quick  short budgets (whole run well under 20 s)\n  --only   run just this group (e.g. checkout, safety); results are then not written');
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(arg)} (try --help)`);
   }
   const mode = quick ? 'quick' : 'full';
-  return { quick, mode, timing: TIMING[mode] };
+  return { quick, only, mode, timing: TIMING[mode] };
 }

@@ -224,6 +224,7 @@ const CHARSET_UTF8 = 33;
 const CHARSET_BINARY = 63;
 const STATUS_AUTOCOMMIT = 0x0002;
 const STATUS_IN_TRANS = 0x0001;
+const STATUS_SESSION_STATE_CHANGED = 0x4000;
 
 const ER_PARSE = 1064;
 const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
@@ -247,6 +248,7 @@ const SYSTEM_DEFAULTS: Record<string, string | number> = {
   tx_isolation: 'REPEATABLE-READ',
   transaction_isolation: 'REPEATABLE-READ',
   wait_timeout: 28800,
+  session_track_state_change: 0,
   interactive_timeout: 28800,
   max_statement_time: 0,
   character_set_client: 'utf8mb4',
@@ -344,8 +346,13 @@ class Session implements EmbeddedSession {
     this.inTransaction = false;
   }
 
+  /** A variable changed while session_track_state_change is on: the next status says so (once). */
+  stateChanged = false;
+
   get status(): number {
-    return STATUS_AUTOCOMMIT | (this.inTransaction ? STATUS_IN_TRANS : 0);
+    const changed = this.stateChanged ? STATUS_SESSION_STATE_CHANGED : 0;
+    this.stateChanged = false;
+    return STATUS_AUTOCOMMIT | (this.inTransaction ? STATUS_IN_TRANS : 0) | changed;
   }
 }
 
@@ -977,6 +984,7 @@ function set(session: Session, tokens: Token[]): void {
     if (!p.eat('=')) throw new SqlError(ER_PARSE, `You have an error in your SQL syntax: expected = after ${name}`);
     if (user) {
       session.userVars.set(name, p.expr());
+      if (session.variable('session_track_state_change') === 1) session.stateChanged = true;
       continue;
     }
     if (scope === 'global') throw new SqlError(ER_SPECIFIC_ACCESS_DENIED, 'Access denied; the embedded server has no global variables');
@@ -998,6 +1006,7 @@ function set(session: Session, tokens: Token[]): void {
     if (typeof value === 'string' && /^(OFF|FALSE)$/i.test(value)) value = 0;
     if (name === 'sql_mode') value = normalizeSqlMode(value);
     session.vars.set(name, value);
+    if (session.variable('session_track_state_change') === 1) session.stateChanged = true;
   } while (p.eat(','));
   p.end();
 }

@@ -134,7 +134,16 @@ export class UnknownThreadError extends PoolError {
   }
 }
 
+/** Stands for a value an error must not show (it may hold credentials): only its type is named. */
+export class Hidden {
+  readonly type: string;
+  constructor(type: string) {
+    this.type = type;
+  }
+}
+
 function describe(value: unknown): string {
+  if (value instanceof Hidden) return `a ${value.type} (not shown: it may hold credentials)`;
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value === undefined) return 'undefined';

@@ -5,15 +5,19 @@
 import { PoolOptionError } from '../core/errors.ts';
 import { LIMITS } from '../core/layout.ts';
 import type { ConnectorSpec } from '../workers/connector.ts';
+import { RESET_MODES, type ResetOnRecycle } from '../workers/recycle-guard.ts';
+import { connectionOptions } from './connection-options.ts';
 
 export interface SharedPoolOptions {
   /**
-   * mysql2 connection options (host, port, user, password, database, ...). Two defaults differ
+   * mysql2 connection options (host, port, user, password, database, ...) or a connection URI
+   * (`mysql://user:password@host:3306/db?ssl=...`, as mysql2 takes it). They travel to every thread
+   * sealed (see sealed-options.ts): no handle, error or log line shows them. Two defaults differ
    * from mysql2's: `maxPreparedStatements` 256 (mysql2: 16000, preallocated per connect), and
    * `trace` unset means a failed query carries its caller's async stack, captured only on failure
    * (`trace: true`: mysql2's capture before every query; `false`: none). See mysql2-connector.ts.
    */
-  connection?: Record<string, unknown>;
+  connection?: Record<string, unknown> | string;
   /** A custom connector module instead of mysql2 (tests use fakes). */
   connector?: ConnectorSpec;
   /** Connections the whole process may hold. Default 10. */
@@ -22,10 +26,33 @@ export interface SharedPoolOptions {
   maxCapacity?: number;
   /** Idle connections kept (0 = capacity). Default 0. */
   maxIdle?: number;
-  /** Idle connections unused this long are closed (and reopened). 0 = never. Default 0. */
+  /** Idle connections unused this long are closed (and reopened). 0 = never. Default 600 000 (10 min, HikariCP's idleTimeout). */
   idleTimeoutMs?: number;
-  /** Connections are reopened after 1×–2× this. 0 = never. Default 0. */
+  /** Connections are reopened after 1×–2× this. 0 = never. Default 1 800 000 (30 min, HikariCP's maxLifetime). */
   maxLifetimeMs?: number;
+  /**
+   * What a connection returned without a setting goes through before it is lent again:
+   * 'auto' (default) COM_RESET_CONNECTION only when the server reported a session state change
+   * (user variable, temporary table, session variable, prepared statement, schema) or a statement
+   * took a GET_LOCK; 'always' COM_RESET_CONNECTION on every return (mysql2's resetOnRelease);
+   * 'never' no reset. In every mode a connection inside a transaction is rolled back first.
+   */
+  resetOnRecycle?: ResetOnRecycle;
+  /**
+   * A connection idle longer than this is validated (COM_PING) before it is lent; a failed one is
+   * closed and replaced within the get's deadline. 0 = validate every lend. Default 500
+   * (HikariCP's aliveBypassWindowMs).
+   */
+  aliveBypassWindowMs?: number;
+  /** Deadline of a validation ping and of a recycle-time rollback/reset. Default 1000. */
+  validationTimeoutMs?: number;
+  /**
+   * A connection borrowed longer than this is reported once as a possible leak, with the stack of
+   * the get() that borrowed it (diagnostics channel 'shared-mysql-pool:leak'; a process warning
+   * when nobody subscribes), and again when it comes back. 0 = off. Default 0 (HikariCP's
+   * leakDetectionThreshold).
+   */
+  leakDetectionMs?: number;
   /** Default deadline of get() (0 = none). Default 10 000. */
   getTimeoutMs?: number;
   /**
@@ -61,6 +88,10 @@ export interface SharedPoolOptions {
 
 export interface ResolvedOptions {
   connector: ConnectorSpec;
+  resetOnRecycle: ResetOnRecycle;
+  aliveBypassWindowMs: number;
+  validationTimeoutMs: number;
+  leakDetectionMs: number;
   capacity: number;
   maxCapacity: number;
   maxIdle: number;
@@ -82,7 +113,12 @@ const UNLIMITED_WAITERS = 65_536;
 const KNOWN = new Set([
   'connection', 'connector', 'capacity', 'maxCapacity', 'maxIdle', 'idleTimeoutMs', 'maxLifetimeMs', 'getTimeoutMs',
   'queryTimeoutMs', 'closeTimeoutMs', 'refreshIntervalMs', 'refresh', 'handoffDelayMs', 'maxThreads', 'maxWaiters', 'maxSettings',
+  'resetOnRecycle', 'aliveBypassWindowMs', 'validationTimeoutMs', 'leakDetectionMs',
 ]);
+
+/** HikariCP's defaults (idleTimeout 10 min, maxLifetime 30 min); MySQL's wait_timeout is 8 h. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+export const DEFAULT_MAX_LIFETIME_MS = 1_800_000;
 
 function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -115,20 +151,24 @@ export function resolveOptions(options: SharedPoolOptions, defaultConnector: str
     if (options.connection !== undefined) throw new PoolOptionError('connection', 'given with connector', 'either connection or connector, not both');
     connector = { module: c.module, options: c.options };
   } else {
-    const connection = options.connection ?? {};
-    if (typeof connection !== 'object' || connection === null) throw new PoolOptionError('connection', connection, 'mysql2 connection options');
-    connector = { module: defaultConnector, options: { ...connection } };
+    connector = { module: defaultConnector, options: connectionOptions(options.connection) };
   }
   if (options.refresh !== undefined && typeof options.refresh !== 'function') {
     throw new PoolOptionError('refresh', options.refresh, 'a function returning a boolean or a promise of one');
   }
+  const resetOnRecycle = options.resetOnRecycle ?? 'auto';
+  if (!RESET_MODES.includes(resetOnRecycle)) throw new PoolOptionError('resetOnRecycle', resetOnRecycle, `one of ${RESET_MODES.join(', ')}`);
   return {
     connector,
+    resetOnRecycle,
+    aliveBypassWindowMs: ms('aliveBypassWindowMs', options.aliveBypassWindowMs, 500),
+    validationTimeoutMs: int('validationTimeoutMs', options.validationTimeoutMs, 1000, 1, 2 ** 31 - 1),
+    leakDetectionMs: ms('leakDetectionMs', options.leakDetectionMs, 0),
     capacity,
     maxCapacity,
     maxIdle: int('maxIdle', options.maxIdle, 0, 0, LIMITS.maxCapacity.max),
-    idleTimeoutMs: ms('idleTimeoutMs', options.idleTimeoutMs, 0),
-    maxLifetimeMs: ms('maxLifetimeMs', options.maxLifetimeMs, 0),
+    idleTimeoutMs: ms('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS),
+    maxLifetimeMs: ms('maxLifetimeMs', options.maxLifetimeMs, DEFAULT_MAX_LIFETIME_MS),
     getTimeoutMs: ms('getTimeoutMs', options.getTimeoutMs, 10_000),
     queryTimeoutMs: ms('queryTimeoutMs', options.queryTimeoutMs, 0),
     closeTimeoutMs: ms('closeTimeoutMs', options.closeTimeoutMs, 10_000),

@@ -23,6 +23,7 @@ import { drainTo } from './drain.ts';
 import { probeThreads } from './probe.ts';
 import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
 import { Serial } from './serial.ts';
+import { seal } from '../workers/sealed-options.ts';
 
 /** How long close() waits for threads to give up borrowed connections after its deadline (at most timeoutMs). */
 const FORCED_END_GRACE_MS = 1000;
@@ -59,7 +60,12 @@ export class SharedPool {
       kind: HANDLE_KIND,
       buffer: this.core.buffer,
       config: {
-        connector,
+        // The mysql2 options (credentials) travel sealed; a custom connector's options as given.
+        connector: connector.module === MYSQL2_CONNECTOR ? { module: connector.module, sealed: seal(connector.options ?? {}) } : connector,
+        resetOnRecycle: options.resetOnRecycle,
+        aliveBypassWindowMs: options.aliveBypassWindowMs,
+        validationTimeoutMs: options.validationTimeoutMs,
+        leakDetectionMs: options.leakDetectionMs,
         maxLifetimeMs: options.maxLifetimeMs,
         getTimeoutMs: options.getTimeoutMs,
         maxWaiters: options.maxWaiters,
@@ -122,6 +128,9 @@ export class SharedPool {
 
   /** Every broken invariant of the shared buffer (empty when healthy). Call it when quiescent. */
   verify(options?: VerifyOptions): string[] {
+    if (options !== undefined && (typeof options !== 'object' || options === null || !['undefined', 'boolean'].includes(typeof options.allowOverCapacity))) {
+      throw new PoolOptionError('verify options', options, '{ allowOverCapacity?: boolean } or undefined');
+    }
     return verify(this.core, options);
   }
 
@@ -158,7 +167,7 @@ export class SharedPool {
     }
     let timeoutMs: number;
     try {
-      timeoutMs = ms('timeoutMs', options.timeoutMs, this.options.closeTimeoutMs);
+      timeoutMs = ms('timeoutMs', timeoutOption('setCapacity', options), this.options.closeTimeoutMs);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -190,7 +199,7 @@ export class SharedPool {
     if (this.#closing) return this.#closing;
     let timeoutMs: number;
     try {
-      timeoutMs = ms('timeoutMs', options.timeoutMs, this.options.closeTimeoutMs);
+      timeoutMs = ms('timeoutMs', timeoutOption('close', options), this.options.closeTimeoutMs);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -261,6 +270,9 @@ export class SharedPool {
    * Throws UnknownThreadError if no attached thread has this threadId.
    */
   reap(deadThreadId: number): Reclaimed {
+    if (typeof deadThreadId !== 'number' || !Number.isInteger(deadThreadId) || deadThreadId < 0) {
+      throw new PoolOptionError('threadId', deadThreadId, 'a worker threadId (an integer ≥ 0)');
+    }
     let index = this.core.threads.lookup(deadThreadId);
     if (index < 0) throw new UnknownThreadError(`no attached thread has threadId ${deadThreadId}`);
     if (index === this.#client.threadIndex) throw new UnknownThreadError(`threadId ${deadThreadId} is the pool's own thread; use close()`);
@@ -318,6 +330,12 @@ export class SharedPool {
   grantedUnits(): number {
     return this.core.waiters.count(CELL_STATE.GRANTED);
   }
+}
+
+/** The `{ timeoutMs }` of setCapacity/close, checked to be an object first. */
+function timeoutOption(what: string, options: unknown): unknown {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new PoolOptionError(`${what} options`, options, '{ timeoutMs?: number }');
+  return (options as { timeoutMs?: unknown }).timeoutMs;
 }
 
 /** What watch() needs of a Piscina instance. */

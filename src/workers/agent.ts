@@ -21,7 +21,12 @@ import { EMPTY } from '../core/treiber-stack.ts';
 import { CELL_STATE } from '../core/waiter-cells.ts';
 import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
-import { type ConnectorModule, type ConnectorSpec, loadConnector, type PoolConnection } from './connector.ts';
+import { describePoolState } from '../core/pool-state-text.ts';
+import { checkGetOptions } from './arguments.ts';
+import { IdleValidation } from './idle-validation.ts';
+import { LEAK_WATCH, LeakDetector } from './leak-detector.ts';
+import { CLEANUP, type Cleanup, RecycleGuard, type ResetOnRecycle } from './recycle-guard.ts';
+import { type ConnectorModule, dialOptions, type HandleConnector, loadConnector, type PoolConnection } from './connector.ts';
 import { asError, Deadline } from './deadline.ts';
 import { Doorbell } from './doorbell.ts';
 import { YieldingDials } from './yielding-dials.ts';
@@ -33,7 +38,7 @@ import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
 
 export interface AgentConfig {
-  connector: ConnectorSpec;
+  connector: HandleConnector;
   /** 0 = no max lifetime; otherwise each connection lives between 1× and 2× this. */
   maxLifetimeMs: number;
   /** Default wait deadline of get() when the caller gives none (0 = no deadline). */
@@ -48,6 +53,11 @@ export interface AgentConfig {
   handoffDelayMs: number;
   /** Default timeout of every query/execute through this pool's connections (0 or absent = none). */
   queryTimeoutMs?: number;
+  /** See SharedPoolOptions (absent: the defaults): recycle-time reset, idle validation, leak detection. */
+  resetOnRecycle?: ResetOnRecycle;
+  aliveBypassWindowMs?: number;
+  validationTimeoutMs?: number;
+  leakDetectionMs?: number;
 }
 
 export interface GetOptions {
@@ -90,6 +100,11 @@ export class ThreadAgent implements HandleOwner {
   private readonly doorbell: Doorbell;
   private readonly dials: YieldingDials;
   private readonly evictions: EvictionsInFlight;
+  private readonly guard: RecycleGuard;
+  private readonly validation: IdleValidation;
+  private readonly leaks: LeakDetector | null;
+  /** When each slot's connection was dialled (pool-clock ns, a plain number; see returnSlot). */
+  private readonly createdNs: Float64Array;
 
   constructor(core: SharedCore, index: number, config: AgentConfig) {
     this.core = core;
@@ -103,6 +118,10 @@ export class ThreadAgent implements HandleOwner {
     this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
     this.dials = new YieldingDials(core.threads, index);
     this.evictions = new EvictionsInFlight(core.slots);
+    this.guard = new RecycleGuard(config.resetOnRecycle ?? 'auto', config.validationTimeoutMs ?? 1000);
+    this.validation = new IdleValidation(maxCapacity, config.aliveBypassWindowMs ?? 500, config.validationTimeoutMs ?? 1000);
+    this.createdNs = new Float64Array(maxCapacity);
+    this.leaks = (config.leakDetectionMs ?? 0) > 0 ? new LeakDetector(config.leakDetectionMs!, index) : null;
     if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
     const idleTimeout = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
     if (idleTimeout > 0) {
@@ -154,21 +173,29 @@ export class ThreadAgent implements HandleOwner {
    * touching anything but shared memory.
    */
   get(options?: GetOptions): Promise<PooledConnection> {
+    try {
+      checkGetOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.leaks === null) return this.getChecked(options);
+    // Leak detection: the borrower's stack, taken now (the caller's frames are still on it).
+    const origin = this.leaks.capture(this.get);
+    return this.getChecked(options).then((conn) => {
+      conn[LEAK_WATCH] = this.leaks!.watch(conn.slot, origin);
+      return conn;
+    });
+  }
+
+  private getChecked(options?: GetOptions): Promise<PooledConnection> {
     const setting = options?.setting ?? null;
-    if (setting !== null && !(setting instanceof Setting)) {
-      return Promise.reject(new PoolOptionError('setting', setting, 'a Setting made by pool.setting() in this thread'));
-    }
     if (options?.signal?.aborted) return Promise.reject(new PoolContextExpiredError());
-    const timeoutMs = options?.timeoutMs;
-    if (timeoutMs !== undefined && !(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-      return Promise.reject(new PoolOptionError('timeoutMs', timeoutMs, 'a finite number ≥ 0 (0 = no deadline)'));
-    }
     const core = this.core;
     if (core.counters.capacity === 0 || this.detached) return Promise.reject(new PoolClosedError());
     const wanted = setting === null ? 0 : setting.id;
     core.stats.add(this.index, wanted === 0 ? STAT.GET : STAT.GET_SETTING);
     const first = this.popIdle(wanted === 0 ? this.cleanStack : core.settingStack(this.index, wanted));
-    if (first !== EMPTY && core.slots.setting(first) === wanted) return Promise.resolve(this.lend(first, wanted));
+    if (first !== EMPTY && core.slots.setting(first) === wanted && !this.validation.isDue(first)) return Promise.resolve(this.lend(first, wanted));
     return this.getSlow(setting, wanted, first, options);
   }
 
@@ -191,6 +218,7 @@ export class ThreadAgent implements HandleOwner {
    * (setting already right) resolves at once: a served waiter gets its handle without extra hops.
    */
   private handOut(slot: number, setting: Setting | null, wanted: number, deadline: Deadline): Promise<PooledConnection> {
+    if (this.validation.isDue(slot)) return this.validateAndLend(slot, setting, deadline);
     if (this.core.slots.setting(slot) === wanted) {
       deadline.dispose();
       return Promise.resolve(this.lend(slot, wanted));
@@ -204,6 +232,24 @@ export class ThreadAgent implements HandleOwner {
       return this.lend(slot, this.core.slots.setting(slot));
     } catch (error) {
       throw deadline.translate(error, this.lifetime.signal);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * A connection idle past aliveBypassWindowMs is pinged first; a dead one is closed and the slot
+   * redialled with the caller's deadline, so the caller never sees the failed validation.
+   */
+  private async validateAndLend(slot: number, setting: Setting | null, deadline: Deadline): Promise<PooledConnection> {
+    this.validation.clear(slot);
+    try {
+      if (!(await this.validation.alive(this.conns[slot]!, deadline.signal))) {
+        this.closeConn(slot);
+        await this.dialForCaller(slot, deadline);
+      }
+      await this.fitSetting(slot, setting, deadline);
+      return this.lend(slot, this.core.slots.setting(slot));
     } finally {
       deadline.dispose();
     }
@@ -223,6 +269,7 @@ export class ThreadAgent implements HandleOwner {
 
   /** Hands a held slot to the caller. */
   private lend(slot: number, setting: number): PooledConnection {
+    this.validation.clear(slot);
     this.core.slots.setState(slot, SLOT_STATE.BORROWED);
     this.core.counters.borrow();
     const handle = new PooledConnection(this, slot, this.conns[slot]!, setting);
@@ -245,6 +292,7 @@ export class ThreadAgent implements HandleOwner {
           this.refill(slot);
           continue;
         }
+        this.validation.popped(slot, this.core.nowNs());
         return slot;
       }
       // Lost to an expirer: it owns the connection now.
@@ -373,7 +421,13 @@ export class ThreadAgent implements HandleOwner {
   /** A waiter unlinked because its signal ended or its deadline passed: end its cell, fail it. */
   private leave(waiter: LocalWaiter): void {
     const closed = this.endCell(waiter);
-    waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : new PoolTimeoutError());
+    waiter.fail(closed || this.lifetime.signal.aborted ? new PoolClosedError() : this.timeoutError(waiter));
+  }
+
+  /** A waiter's timeout, saying what held the capacity. */
+  private timeoutError(waiter: LocalWaiter): PoolTimeoutError {
+    const waited = Math.round(this.core.memory.nowMs() - waiter.startMs);
+    return new PoolTimeoutError(`connection pool timed out after ${waited} ms (${describePoolState(this.core)}; this is thread #${this.index})`);
   }
 
   /**
@@ -395,7 +449,7 @@ export class ThreadAgent implements HandleOwner {
     // Several leave together: end every cell before using a unit granted to one of them (see endCells).
     const expired = this.waitlist.takeExpired(this.core.memory.nowMs());
     const rejected = this.endCells(expired);
-    expired.forEach((waiter, i) => waiter.fail(rejected[i] || this.lifetime.signal.aborted ? new PoolClosedError() : new PoolTimeoutError()));
+    expired.forEach((waiter, i) => waiter.fail(rejected[i] || this.lifetime.signal.aborted ? new PoolClosedError() : this.timeoutError(waiter)));
     this.armDeadline(this.waitlist.earliestDeadline());
   }
 
@@ -649,7 +703,7 @@ export class ThreadAgent implements HandleOwner {
       signal.throwIfAborted();
       const connector = await this.getConnector();
       signal.throwIfAborted();
-      conn = await connector.connect(this.config.connector.options, signal);
+      conn = await connector.connect(dialOptions(this.config.connector), signal);
     } catch (error) {
       core.stats.add(this.index, STAT.DIAL_FAILURES);
       throw error;
@@ -667,9 +721,16 @@ export class ThreadAgent implements HandleOwner {
         throw error;
       }
     }
+    // resetOnRecycle: from here on the server flags every session state change (queued, not
+    // awaited; an untracked connection counts as changed and is reset on each return).
+    if (this.guard.tracks) conn.trackSessionState?.().catch(() => {});
     this.conns[slot] = conn;
+    this.validation.clear(slot);
     core.slots.setSetting(slot, settingId);
-    core.slots.stampNew(slot, core.nowNs());
+    const now = core.nowNs();
+    core.slots.stampNew(slot, now);
+    this.validation.used(slot, now);
+    this.createdNs[slot] = Number(now);
   }
 
   /** Reopens a held slot in the background with the lifetime signal (fix 3), keeping `settingId` (fix 4). */
@@ -688,6 +749,36 @@ export class ThreadAgent implements HandleOwner {
   // return path
 
   recycleSlot(slot: number, conn: PoolConnection): void {
+    if (!this.detached && !conn.isClosed()) {
+      const cleanup = this.guard.needed(conn, this.core.slots.setting(slot));
+      if (cleanup !== CLEANUP.NONE) {
+        this.cleanThenReturn(slot, conn, cleanup);
+        return;
+      }
+    }
+    this.returnSlot(slot, conn);
+  }
+
+  /**
+   * A connection back inside a transaction or with changed session state is cleaned before it may
+   * be lent again (recycle-guard.ts); it stays counted as borrowed meanwhile. Failing that, it is
+   * closed and its slot refilled.
+   */
+  private cleanThenReturn(slot: number, conn: PoolConnection, cleanup: Cleanup): void {
+    // No longer the holder's: close()'s forced end (abortBorrowed) must not count it a second time;
+    // close() aborts the cleanup through the lifetime signal instead.
+    this.lent[slot] = undefined;
+    const startNs = this.core.nowNs();
+    this.track(this.guard.run(conn, cleanup, this.lifetime.signal).then((clean) => {
+      if (!clean) return this.taintSlot(slot, conn);
+      if (cleanup === CLEANUP.RESET && !this.detached) this.core.slots.setSetting(slot, 0);
+      // Its answer may have waited unread (a blocked event loop) beside a FIN: validate as if idle.
+      this.validation.slow(slot, startNs, this.core.nowNs());
+      this.returnSlot(slot, conn);
+    }));
+  }
+
+  private returnSlot(slot: number, conn: PoolConnection): void {
     const core = this.core;
     this.lent[slot] = undefined;
     if (this.detached) {
@@ -704,8 +795,11 @@ export class ThreadAgent implements HandleOwner {
     }
     const now = core.nowNs();
     core.slots.setTimeUsed(slot, now);
-    const lifetime = this.extendedMaxLifetimeMs();
-    if (lifetime > 0 && Number(now - core.slots.timeCreatedOf(slot)) / 1e6 > lifetime) {
+    this.validation.used(slot, now);
+    // Jitter is drawn only for a connection already past maxLifetimeMs: younger ones cannot exceed
+    // 1×–2× of it, and the common return then costs no random draw and no BigInt arithmetic.
+    const ageMs = (Number(now) - this.createdNs[slot]) / 1e6;
+    if (this.config.maxLifetimeMs > 0 && ageMs > this.config.maxLifetimeMs && ageMs > this.extendedMaxLifetimeMs()) {
       core.stats.add(this.index, STAT.MAX_LIFETIME_CLOSED);
       const setting = core.slots.setting(slot);
       this.closeConn(slot);
@@ -772,7 +866,11 @@ export class ThreadAgent implements HandleOwner {
       if (!counters.releaseIfOverCapacity()) this.passUnit();
       return false;
     }
-    if (updateIdleTime) core.slots.setTimeUsed(slot, core.nowNs());
+    if (updateIdleTime) {
+      const now = core.nowNs();
+      core.slots.setTimeUsed(slot, now);
+      this.validation.used(slot, now);
+    }
     const setting = core.slots.setting(slot);
     const foreignWaiting = core.waiters.waiting - core.waiters.waitingOf(this.index);
     if (this.waitlist.length > 0) {

@@ -4,6 +4,10 @@
  * structured-cloneable: they travel to every worker inside the pool handle.
  */
 import { PoolOptionError } from '../core/errors.ts';
+import { type SealedOptions, unseal } from './sealed-options.ts';
+
+/** Bits of PoolConnection.sessionFlags(). */
+export const SESSION_FLAGS = { IN_TRANSACTION: 1, DIRTY: 2, AUTOCOMMIT_OFF: 4 } as const;
 
 /** What the pool needs from one connection (smartconnpool's Connection, §2.1). */
 export interface PoolConnection {
@@ -22,6 +26,27 @@ export interface PoolConnection {
   beginTransaction?(): Promise<void>;
   commit?(): Promise<void>;
   rollback?(): Promise<void>;
+  // Safety checks (optional: a connector without them is taken to be clean and alive).
+  /** The server's last status said a transaction is open (SERVER_STATUS_IN_TRANS). */
+  inTransaction?(): boolean;
+  /**
+   * The three checks below in one call (the recycle path asks on every return): SESSION_FLAGS bits.
+   * A connector offering it need not offer the others for the pool.
+   */
+  sessionFlags?(): number;
+  /** The session may differ from a fresh one (a state change reported, or unknown). */
+  sessionDirty?(): boolean;
+  /** The server's last status said autocommit is off (SERVER_STATUS_AUTOCOMMIT clear). */
+  autocommitOff?(): boolean;
+  /**
+   * Asks the server to report session state changes from now on (and after every reset); called
+   * after each dial, not awaited, unless resetOnRecycle is 'never'.
+   */
+  trackSessionState?(): Promise<void>;
+  /** A cheap round trip proving the connection is alive (mysql2: COM_PING). */
+  validate?(signal: AbortSignal): Promise<void>;
+  /** Rolls back the open transaction. */
+  abortTransaction?(signal: AbortSignal): Promise<void>;
 }
 
 /** What the pool itself reads of a query-options object (mysql2's QueryOptions has these and more). */
@@ -43,10 +68,22 @@ export interface ConnectorSpec {
   options?: unknown;
 }
 
+/** A connector as the handle carries it: the mysql2 connection options travel sealed. */
+export interface HandleConnector {
+  module: string;
+  options?: unknown;
+  sealed?: SealedOptions;
+}
+
+/** The options to dial with (unsealed for this one dial; nothing keeps them). */
+export function dialOptions(spec: HandleConnector): unknown {
+  return spec.sealed ? unseal(spec.sealed) : spec.options;
+}
+
 const loaded = new Map<string, Promise<ConnectorModule>>();
 
 /** Imports a connector module once per thread. */
-export function loadConnector(spec: ConnectorSpec): Promise<ConnectorModule> {
+export function loadConnector(spec: { module: string }): Promise<ConnectorModule> {
   let promise = loaded.get(spec.module);
   if (!promise) {
     promise = import(spec.module).then((mod: Partial<ConnectorModule> & { default?: Partial<ConnectorModule> }) => {

@@ -5,10 +5,15 @@
  */
 import { LayoutMismatchError } from '../core/errors.ts';
 import { type AgentConfig } from './agent.ts';
+import { RESET_MODES } from './recycle-guard.ts';
 
 const NUMBER_FIELDS = ['maxLifetimeMs', 'getTimeoutMs', 'maxWaiters', 'handoffDelayMs'] as const;
 
+/** Fields a handle may lack (an agent then uses the defaults). */
+const OPTIONAL_NUMBER_FIELDS = ['queryTimeoutMs', 'aliveBypassWindowMs', 'validationTimeoutMs', 'leakDetectionMs'] as const;
+
 /** Throws LayoutMismatchError naming the first missing or wrong field of `handle.config`. */
+
 export function checkHandleConfig(config: unknown): asserts config is AgentConfig {
   if (typeof config !== 'object' || config === null) {
     throw new LayoutMismatchError(`pool handle has no config (got ${config === null ? 'null' : typeof config}): pass pool.handle whole, not just its buffer`);
@@ -18,9 +23,16 @@ export function checkHandleConfig(config: unknown): asserts config is AgentConfi
   if (typeof connector !== 'object' || connector === null || typeof connector.module !== 'string') {
     throw new LayoutMismatchError('pool handle config.connector.module is missing or not a string: pass pool.handle whole');
   }
-  for (const field of [...NUMBER_FIELDS, 'queryTimeoutMs'] as const) {
+  const sealed = (connector as { sealed?: unknown }).sealed;
+  if (sealed !== undefined && !(sealed instanceof SharedArrayBuffer)) {
+    throw new LayoutMismatchError('pool handle config.connector.sealed is not a SharedArrayBuffer: pass pool.handle whole');
+  }
+  if (c.resetOnRecycle !== undefined && !(RESET_MODES as readonly unknown[]).includes(c.resetOnRecycle)) {
+    throw new LayoutMismatchError(`pool handle config.resetOnRecycle is not one of ${RESET_MODES.join(', ')}: pass pool.handle whole`);
+  }
+  for (const field of [...NUMBER_FIELDS, ...OPTIONAL_NUMBER_FIELDS] as const) {
     const value = c[field];
-    if (field === 'queryTimeoutMs' && value === undefined) continue;
+    if ((OPTIONAL_NUMBER_FIELDS as readonly string[]).includes(field) && value === undefined) continue;
     if (typeof value !== 'number' || !(value >= 0)) {
       throw new LayoutMismatchError(`pool handle config.${field} is ${typeof value === 'number' ? value : typeof value}, expected a number ≥ 0: pass pool.handle whole`);
     }

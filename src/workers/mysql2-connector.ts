@@ -27,6 +27,7 @@ import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { PoolConnection, QueryText } from './connector.ts';
 import { call, stackModeOf, type StackMode } from './mysql2-call.ts';
+import { SessionState, TRACK_STATE_CHANGES } from './mysql2-session-state.ts';
 
 export type Mysql2ConnectorOptions = ConnectionOptions;
 
@@ -54,13 +55,19 @@ export class Mysql2PoolConnection implements PoolConnection {
   readonly promise: PromiseConnection;
   /** Where a failed query's stack comes from (mysql2-call.ts). */
   readonly stackMode: StackMode;
+  /** Transaction and session-state flags the server reported (see mysql2-session-state.ts). */
+  readonly session: SessionState;
   #closed = false;
+  /** Session tracking was asked for (it must be turned on again after every reset). */
+  #track = false;
   #closing: Promise<void> | null = null;
 
   constructor(raw: CallbackConnection, stackMode: StackMode = 'caller') {
     this.raw = raw;
     this.stackMode = stackMode;
     this.promise = raw.promise();
+    this.session = new SessionState(raw);
+    hideCredentials(raw);
     // Fatal errors outside a command (server hung up, RST, KILL of an idle session) arrive here.
     raw.on('error', () => {
       this.#closed = true;
@@ -114,16 +121,63 @@ export class Mysql2PoolConnection implements PoolConnection {
     return this.promise.ping();
   }
 
+  inTransaction(): boolean {
+    return this.session.inTransaction;
+  }
+
+  sessionDirty(): boolean {
+    return this.session.dirty;
+  }
+
+  autocommitOff(): boolean {
+    return this.session.autocommitOff;
+  }
+
+  sessionFlags(): number {
+    return this.session.flags;
+  }
+
+  /**
+   * Asks the server to flag session state changes (SERVER_SESSION_STATE_CHANGED) from now on. Not
+   * awaited by the pool: mysql2 queues it ahead of the borrower's first statement, so a dial costs
+   * no extra round trip. Until it succeeds the session counts as changed.
+   */
+  trackSessionState(): Promise<void> {
+    this.#track = true;
+    return this.promise.query(TRACK_STATE_CHANGES).then(() => {});
+  }
+
+  /** COM_PING, cut short by `signal` (the connection is then destroyed). */
+  validate(signal: AbortSignal): Promise<void> {
+    return this.guarded(signal, () => this.promise.ping());
+  }
+
+  /** ROLLBACK of the open transaction, cut short by `signal`. */
+  abortTransaction(signal: AbortSignal): Promise<void> {
+    return this.guarded(signal, () => this.promise.rollback());
+  }
+
   applySetting(sql: string, signal: AbortSignal): Promise<void> {
     return this.guarded(signal, async () => {
       await this.promise.query(sql);
+      // The setting's own change is expected; what the borrower changes afterwards is not.
+      this.session.clear();
     });
   }
 
   resetSetting(sql: string | null, signal: AbortSignal): Promise<void> {
     return this.guarded(signal, async () => {
-      if (sql === null) await this.promise.reset();
-      else await this.promise.query(sql);
+      if (sql !== null) await this.promise.query(sql);
+      else if (!this.#track) await this.promise.reset();
+      else {
+        // COM_RESET_CONNECTION also turns session tracking off: turn it on again in the same
+        // round trip (both commands queued before either answer arrives).
+        const reset = this.promise.reset();
+        const track = this.promise.query(TRACK_STATE_CHANGES);
+        await reset;
+        await track;
+      }
+      this.session.clear();
     });
   }
 
@@ -191,6 +245,34 @@ function destroy(raw: CallbackConnection): void {
   }
 }
 
+/**
+ * mysql2 keeps the options it connected with on `connection.config`, which util.inspect and loggers
+ * print: the credentials there become non-enumerable accessors (mysql2 still reads them, e.g. for
+ * changeUser), which JSON.stringify skips and util.inspect does not call.
+ */
+const SECRET_KEYS = ['password', 'password1', 'password2', 'password3', 'passwordSha1', 'uri', 'ssl'];
+
+function hideCredentials(raw: CallbackConnection): void {
+  const config = (raw as unknown as { config?: Record<string, unknown> }).config;
+  if (!config) return;
+  for (const key of SECRET_KEYS) {
+    if (!Object.prototype.hasOwnProperty.call(config, key)) continue;
+    // An accessor: even util.inspect with showHidden (console.log('%o')) shows only [Getter/Setter].
+    let value = config[key];
+    Object.defineProperty(config, key, {
+      get: () => value,
+      set: (v: unknown) => {
+        value = v;
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
+
+/** TCP keepalive probes start after this much silence unless `keepAliveInitialDelay` is given. */
+export const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
+
 function withDefaults(options: unknown): ConnectionOptions {
   const o = (options ?? {}) as ConnectionOptions;
   const given = o.flags as string | string[] | undefined;
@@ -202,6 +284,8 @@ function withDefaults(options: unknown): ConnectionOptions {
   // sql_mode, so fresh and reset "clean" connections would parse SQL differently.
   if (!flags.some((f) => /^-?IGNORE_SPACE$/i.test(f))) flags.push('-IGNORE_SPACE');
   return {
+    enableKeepAlive: true,
+    keepAliveInitialDelay: KEEPALIVE_INITIAL_DELAY_MS,
     ...o,
     flags,
     maxPreparedStatements: o.maxPreparedStatements ?? DEFAULT_MAX_PREPARED_STATEMENTS,

@@ -8,6 +8,7 @@ import { type PooledConnection } from './pooled-connection.ts';
 import { forgetAttachment } from './attach.ts';
 import { type Setting } from './setting.ts';
 import { type QueryCallOptions, type Sql } from './query-timeout.ts';
+import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf } from './arguments.ts';
 
 export class SharedPoolClient {
   readonly #agent: ThreadAgent;
@@ -34,22 +35,39 @@ export class SharedPoolClient {
   /**
    * get + query + recycle. A connection that failed fatally (a QueryTimeoutError included) is
    * tainted instead of recycled. `sql`: SQL text or mysql2's query-options object; `options`: the
-   * get's options plus queryTimeoutMs (see PooledConnection.query).
+   * get's options plus queryTimeoutMs (see PooledConnection.query). Bad arguments reject with
+   * PoolOptionError before anything is borrowed.
    */
   query<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
-    return this.withConnection(options, (conn) => conn.query<T>(sql, params, options));
+    try {
+      checkSql('query', sql, params);
+      checkQueryOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.withConnection(getOptionsOf(options), (conn) => conn.query<T>(sql, params, options));
   }
 
   /** get + execute (prepared statement) + recycle; arguments as for query(). */
   execute<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
-    return this.withConnection(options, (conn) => conn.execute<T>(sql, params, options));
+    try {
+      checkSql('execute', sql, params);
+      checkQueryOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.withConnection(getOptionsOf(options), (conn) => conn.execute<T>(sql, params, options));
   }
 
   /**
    * Borrows a connection for `work` and gives it back afterwards: recycled on success or on an
-   * ordinary error, tainted when the error was fatal or left the connection closed.
+   * ordinary error, tainted when the error was fatal or left the connection closed. When `work`
+   * throws inside a transaction, the transaction is rolled back before the error reaches the caller.
+   * Throws PoolOptionError for bad options or a `work` that is not a function.
    */
   async withConnection<T>(options: GetOptions | undefined, work: (conn: PooledConnection) => Promise<T>): Promise<T> {
+    checkGetOptions(options);
+    checkWork(work);
     const conn = await this.#agent.get(options);
     try {
       const result = await work(conn);
@@ -58,7 +76,7 @@ export class SharedPoolClient {
     } catch (error) {
       if (conn.live) {
         if (isFatal(error) || conn.connection.isClosed()) conn.taint();
-        else conn.recycle();
+        else await rollbackThenRecycle(conn);
       }
       throw error;
     }
@@ -88,6 +106,20 @@ export class SharedPoolClient {
   get agent(): ThreadAgent {
     return this.#agent;
   }
+}
+
+/** The recycle guard would roll back too; doing it here means the caller's error comes after it. */
+async function rollbackThenRecycle(conn: PooledConnection): Promise<void> {
+  const raw = conn.connection;
+  if (raw.inTransaction?.() === true && raw.rollback) {
+    try {
+      await conn.rollback();
+    } catch {
+      if (conn.live) conn.taint();
+      return;
+    }
+  }
+  if (conn.live) conn.recycle();
 }
 
 function isFatal(error: unknown): boolean {

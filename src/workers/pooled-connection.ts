@@ -6,6 +6,8 @@ import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
 import { HandleEnd } from './handle-end.ts';
 import { type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
+import { LEAK_WATCH, type LeakWatch } from './leak-detector.ts';
+import { checkQueryOptions, checkSql } from './arguments.ts';
 import type { Setting } from './setting.ts';
 
 /** What a handle needs from its thread's agent. */
@@ -27,6 +29,8 @@ export class PooledConnection {
   #revoked = false;
   /** Ended by revoke(): queries in flight reject (a destroyed mysql2 socket never answers them). */
   #ended: HandleEnd | null = null;
+  /** Set by the agent when leakDetectionMs is on (declared only: no field is defined per handle otherwise). */
+  declare [LEAK_WATCH]?: LeakWatch;
 
   constructor(owner: HandleOwner, slot: number, conn: PoolConnection, setting: number) {
     this.#owner = owner;
@@ -61,10 +65,17 @@ export class PooledConnection {
    * timeout is the object's `timeout`, else `options.queryTimeoutMs`, else the pool's
    * queryTimeoutMs (0 = none); past it the query rejects with QueryTimeoutError and the connection
    * is closed (recycling the handle then refills the unit). Rejects with PoolClosedError if close()
-   * ended this connection at its deadline.
+   * ended this connection at its deadline; a bad `sql`/`params` rejects with PoolOptionError before
+   * anything is sent.
    */
   query<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
     this.check('query');
+    try {
+      checkSql('query', sql, params);
+      checkQueryOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!this.#conn.query) throw new TypeError('this connector offers no query()');
     return runQuery<T>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
@@ -72,6 +83,12 @@ export class PooledConnection {
   /** A prepared statement; `sql`, timeout and errors as for query(). */
   execute<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
     this.check('execute');
+    try {
+      checkSql('execute', sql, params);
+      checkQueryOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!this.#conn.execute) throw new TypeError('this connector offers no execute()');
     return runQuery<T>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
@@ -100,6 +117,7 @@ export class PooledConnection {
     if (this.#revoked) return;
     this.check('recycle');
     this.#live = false;
+    this[LEAK_WATCH]?.returned();
     this.#owner.recycleSlot(this.#slot, this.#conn);
   }
 
@@ -111,6 +129,7 @@ export class PooledConnection {
     if (this.#revoked) return;
     this.check('taint');
     this.#live = false;
+    this[LEAK_WATCH]?.returned();
     this.#owner.taintSlot(this.#slot, this.#conn);
   }
 
@@ -118,6 +137,7 @@ export class PooledConnection {
   revoke(): void {
     this.#live = false;
     this.#revoked = true;
+    this[LEAK_WATCH]?.returned(); // the pool took it back: no longer a leak
     this.#ended?.end(new PoolClosedError('connection pool is closed (close() reached its deadline and closed this borrowed connection)'));
   }
 

@@ -246,7 +246,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     server = await startFaultServer();
     pool = await createSharedPool({ connection: server.options(), capacity: 1 });
     const ansi = pool.setting("SET SESSION sql_mode = 'ANSI'");
-    server.failOn(/^SET /, { code: 1231, message: 'forced failure of SET' }, 1);
+    server.failOn(/^SET SESSION sql_mode/, { code: 1231, message: 'forced failure of SET' }, 1);
     await expect(pool.get({ setting: ansi })).rejects.toMatchObject({ errno: 1231, message: 'forced failure of SET' });
     await server.until(() => server!.open === 0, 2000, 'the connection to be closed');
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
@@ -267,6 +267,40 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     expect(performance.now() - started).toBeLessThan(1500);
     await server.until(() => server!.open === 0, 2000, 'the connection to be destroyed');
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('a recycle-time reset that fails or hangs: the connection is closed and refilled, never lent (resetOnRecycle)', async () => {
+    server = await startFaultServer();
+    pool = await createSharedPool({ connection: server.options(), capacity: 1, resetOnRecycle: 'always', validationTimeoutMs: 200 });
+    for (const fault of ['fail', 'hang'] as const) {
+      const a = await pool.get();
+      const first = sessionId(a);
+      if (fault === 'fail') server.failOn('COM_RESET_CONNECTION', {}, 1);
+      else server.hangOn('COM_RESET_CONNECTION', 1);
+      a.recycle();
+      const b = await pool.get({ timeoutMs: 5000 });
+      expect(sessionId(b)).not.toBe(first);
+      const [rows] = await b.query<[Record<string, number>[], unknown]>('SELECT 1 AS v');
+      expect(rows[0].v).toBe(1);
+      b.recycle();
+      await pool.settled();
+      expect(pool.stats()).toMatchObject({ Active: 1, InUse: 0 });
+      expect(pool.verify()).toEqual([]);
+    }
+  });
+
+  it('a rollback on return that fails: the connection is closed and refilled (a transaction is never lent)', async () => {
+    server = await startFaultServer();
+    pool = await createSharedPool({ connection: server.options(), capacity: 1, resetOnRecycle: 'never' });
+    const a = await pool.get();
+    const first = sessionId(a);
+    await a.query('START TRANSACTION');
+    server.failOn(/^ROLLBACK/, {}, 1);
+    a.recycle();
+    const b = await pool.get({ timeoutMs: 5000 });
+    expect(sessionId(b)).not.toBe(first);
+    b.recycle();
     expect(pool.verify()).toEqual([]);
   });
 

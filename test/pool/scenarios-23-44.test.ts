@@ -32,7 +32,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     for (const setting of [null, foo]) {
       const error = await pool.get({ setting, timeoutMs: 10 }).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(PoolTimeoutError);
-      expect((error as Error).message).toBe('connection pool timed out');
+      expect((error as Error).message).toMatch(/^connection pool timed out after \d+ ms \(capacity \d+, in use \d+, idle \d+, waiting \d+/);
     }
     const stats = pool.stats();
     expect(stats.WaitCount).toBe(2);

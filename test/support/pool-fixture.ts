@@ -16,7 +16,9 @@ const opened: { pool: SharedPool; control: FakeControl }[] = [];
 /** Opens a pool on a fresh fake connector; the safety net of usePoolFixture() closes it if a test does not. */
 export async function openPool(options: PoolOptions): Promise<{ pool: SharedPool; control: FakeControl }> {
   const { control, connector } = fakeConnector();
-  const pool = await createSharedPool({ connector, ...options });
+  // The scenarios are smartconnpool's, whose test configs have no idle timeout and no max lifetime
+  // unless they say so (the pool's own defaults are HikariCP's 10 and 30 minutes).
+  const pool = await createSharedPool({ connector, idleTimeoutMs: 0, maxLifetimeMs: 0, ...options });
   opened.push({ pool, control });
   return { pool, control };
 }
