@@ -61,6 +61,24 @@ describe.skipIf(skip)('validation of idle connections on MariaDB', () => {
     expect(pool.verify()).toEqual([]);
   });
 
+  it("validation stays within the get's own deadline: a short get over a dead flow times out on time, the next one is served", async () => {
+    const target = env.connection();
+    proxy = await FreezingProxy.start(String(target.host), Number(target.port));
+    // A long validation timeout, so that the get's own deadline is what must end the ping.
+    pool = await createSharedPool({ capacity: 1, validationTimeoutMs: 5000, connection: { ...target, host: '127.0.0.1', port: proxy.port } });
+    await pool.query('SELECT 1');
+    await sleep(IDLE_PAST_WINDOW_MS);
+    proxy.freeze();
+    const started = performance.now();
+    await expect(pool.get({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'POOL_TIMEOUT' });
+    expect(performance.now() - started).toBeLessThan(4000); // the get's 200 ms, not the 5 s validation timeout
+    const [rows] = await pool.query<[{ v: number }[], unknown]>('SELECT 1 AS v', undefined, { timeoutMs: 5000 });
+    expect(rows[0].v).toBe(1);
+    await pool.settled();
+    expect(pool.stats()).toMatchObject({ Active: 1, InUse: 0 });
+    expect(pool.verify()).toEqual([]);
+  });
+
   it('a thread blocked while the server KILLed its idle sessions lends none of them: 100 of 100 gets + queries succeed', async () => {
     const capacity = 4;
     pool = await createSharedPool({ capacity, connection: env.connection() });
