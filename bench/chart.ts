@@ -1,5 +1,5 @@
 /**
- * bench/results/<arch>[.quick].svg: the headline scenarios as horizontal bar charts, drawn from
+ * <dir>/<arch>[.quick].svg: the headline scenarios as horizontal bar charts, drawn from
  * the collected results (no dependency, plain SVG text):
  *   1. checkout cost (group 'checkout'): pairs/s, one thread
  *   2. contention (group 'contention'): 1 thread, 2 threads total and per thread

@@ -2,7 +2,9 @@
  * npm run bench [-- --quick]
  *
  * Runs every scenario group in order, prints a line per result as it is measured, then one table,
- * and writes bench/results/<arch>[.quick].{json,md,svg}.
+ * and writes bench/out/<arch>[.quick].{json,md,svg} (ignored by git); with --save also
+ * docs/results/<arch>[.quick].*, the committed results the README cites, so a run never rewrites
+ * tracked files by accident.
  * To add scenarios: write a ScenarioGroup in bench/scenarios/ and append it to GROUPS. A result
  * whose `baseline` or `anchors` name other results' ids gets a ratio against each of them.
  */
@@ -27,7 +29,8 @@ const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, co
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const env = environment();
-  console.log(`arch ${env.arch} | node ${env.node} | CPUs ${env.cpus} (${env.cpuModel}) | load ${env.loadAvg[0].toFixed(2)} | mode ${options.mode}`);
+  const arch = env.emulated ? `${env.arch} EMULATED (${env.emulated}; compare ratios only)` : env.arch;
+  console.log(`arch ${arch} | node ${env.node} | CPUs ${env.cpus} (${env.cpuModel}) | load ${env.loadAvg[0].toFixed(2)} | mode ${options.mode}`);
   if (env.cpus < 2) console.log('note: fewer than 2 CPUs available, thread scenarios will time-slice rather than run in parallel');
 
   const printed = new Set<string>();
@@ -62,9 +65,12 @@ async function main(): Promise<void> {
   console.log(`\n${formatTable(rows, env, options)}\n`);
   for (const warning of disturbed(rows)) console.log(`warning: ${warning}`);
   if (options.only.length > 0) return; // a partial run does not replace the results files
-  const dir = new URL('./results/', import.meta.url);
-  const files = await writeResults(dir, rows, env, options);
-  files.push(await writeChart(dir, rows, env, options));
+  const dirs = [new URL('./out/', import.meta.url), ...(options.save ? [new URL('../docs/results/', import.meta.url)] : [])];
+  const files: string[] = [];
+  for (const dir of dirs) {
+    files.push(...(await writeResults(dir, rows, env, options)));
+    files.push(await writeChart(dir, rows, env, options));
+  }
   console.log(`wrote ${files.join(', ')}`);
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

@@ -1,10 +1,11 @@
 /**
- * The results table (console and Markdown) and bench/results/<arch>[.quick].{json,md}.
+ * The results table (console and Markdown) and <dir>/<arch>[.quick].{json,md}.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { BenchOptions } from './lib/options.ts';
 import type { ScenarioResult } from './lib/types.ts';
+import { cpuModel, emulation } from './lib/machine.ts';
 
 export interface Environment {
   arch: string;
@@ -13,6 +14,8 @@ export interface Environment {
   v8: string;
   cpus: number;
   cpuModel: string;
+  /** How the CPU is emulated (e.g. "qemu-user on x64"); absent on a native run. */
+  emulated?: string;
   totalMemGiB: number;
   /** 1, 5 and 15 minute load averages when the run started (0 on Windows). */
   loadAvg: number[];
@@ -25,7 +28,8 @@ export function environment(): Environment {
     node: process.version,
     v8: process.versions.v8,
     cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    cpuModel: cpuModel(),
+    emulated: emulation(),
     totalMemGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     loadAvg: os.loadavg(),
   };
@@ -152,7 +156,8 @@ const RIGHT = new Set([1, 2, 3, 4, 7]);
 
 /** One line naming the machine: every table carries it. */
 export function environmentLine(env: Environment, options: BenchOptions): string {
-  return `arch ${env.arch} · node ${env.node} · ${env.cpus} CPUs (${env.cpuModel}) · ${env.platform} · mode ${options.mode}`;
+  const arch = env.emulated ? `${env.arch} EMULATED (${env.emulated})` : env.arch;
+  return `arch ${arch} · node ${env.node} · ${env.cpus} CPUs (${env.cpuModel}) · ${env.platform} · mode ${options.mode}`;
 }
 
 export function formatTable(rows: readonly Row[], env?: Environment, options?: BenchOptions): string {
@@ -170,11 +175,12 @@ export function formatMarkdown(rows: readonly Row[], env: Environment, options: 
   const notes = rows.flatMap((r) => (r.notes ?? []).map((n) => `- ${r.name}: ${n}`));
   const warnings = disturbed(rows).map((w) => `- ${w}`);
   return [
-    `# Benchmark results: ${env.arch}`,
+    `# Benchmark results: ${env.arch}${env.emulated ? ' (emulated)' : ''}`,
     '',
+    ...(env.emulated ? [`**Emulated run (${env.emulated}): absolute figures say nothing about ${env.arch} hardware; use the ratios between rows.**`, ''] : []),
     `- date: ${date}`,
     `- mode: ${options.mode} (single-thread tasks ${options.timing.taskMs} ms each, thread scenarios ${options.timing.threadMs} ms)`,
-    `- arch: ${env.arch}, ${env.platform}`,
+    `- arch: ${env.arch}${env.emulated ? `, emulated: ${env.emulated}` : ''}, ${env.platform}`,
     `- node: ${env.node} (V8 ${env.v8})`,
     `- CPUs: ${env.cpus} × ${env.cpuModel}, ${env.totalMemGiB} GiB; load average at start ${env.loadAvg.map((x) => x.toFixed(2)).join(' ')}`,
     '',

@@ -15,6 +15,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Group ids given with --only (empty: every group). */
   only: string[];
+  /** Also write the results to docs/results/ (the committed copy the README cites). */
+  save: boolean;
   mode: 'quick' | 'full';
   timing: Timing;
 }
@@ -26,16 +28,23 @@ const TIMING: Record<'quick' | 'full', Timing> = {
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   let quick = false;
+  let save = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
+    else if (arg === '--save') save = true;
     else if (arg === '--only' && i + 1 < argv.length) only.push(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --quick] [--only <group id>]...\n  --quick  short budgets (whole run well under 20 s)\n  --only   run just this group (e.g. checkout, safety); results are then not written');
+      console.log([
+        'usage: npm run bench [-- --quick] [--save] [--only <group id>]...',
+        '  --quick  short budgets (whole run well under 20 s)',
+        '  --save   also write docs/results/<arch>[.quick].*, the committed results (default: bench/out/ only, ignored by git)',
+        '  --only   run just this group (e.g. checkout, safety); results are then not written',
+      ].join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(arg)} (try --help)`);
   }
   const mode = quick ? 'quick' : 'full';
-  return { quick, only, mode, timing: TIMING[mode] };
+  return { quick, save, only, mode, timing: TIMING[mode] };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { H } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
+import { scaled } from '../support/time-scale.ts';
 
 describe('CapacityCounters', () => {
   it('reserve never takes active past capacity', () => {
@@ -109,7 +110,7 @@ describe('CapacityCounters', () => {
     setTimeout(() => c.ringDrain(), 5);
     const started = Date.now();
     await waiting;
-    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(Date.now() - started).toBeLessThan(scaled(4_000));
     expect(c.drainBell).toBe(seen + 1);
     await c.waitDrainBell(seen, 5_000); // already moved: returns at once
     await c.waitDrainBell(c.drainBell, 10); // nobody rings: times out

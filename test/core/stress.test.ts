@@ -11,6 +11,7 @@ import { stackContents } from './helpers.ts';
 import { ThreadAgent } from '../../src/workers/agent.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { checkLiveness, takeAll } from '../support/liveness.ts';
+import { scaled, scaledCount } from '../support/time-scale.ts';
 
 interface Done {
   type: 'done';
@@ -64,14 +65,14 @@ describe('core under real worker threads', () => {
   it('push/pop/borrow/evict/popAll from 4 threads: nothing lost, nothing duplicated, counters consistent', async () => {
     const WORKERS = 4;
     const CYCLES = 8;
-    const OPS = 131_072; // per worker per cycle: 4 workers x 8 cycles x 131,072 = 4,194,304 operations
+    const OPS = scaledCount(131_072); // per worker per cycle: 4 workers x 8 cycles x 131,072 = 4,194,304 operations
     const MAX = 16;
     const CAPACITY = 12;
     const core = SharedCore.create({ maxCapacity: MAX, maxThreads: 8, maxWaiters: 8, maxSettings: 16 });
     core.counters.setCapacity(CAPACITY);
     const holders = new Int32Array(new SharedArrayBuffer(MAX * 4));
     const ctl = newCtl();
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + scaled(20_000);
     const workers = Array.from({ length: WORKERS }, (_, i) =>
       spawnTsWorker(new URL('./stress-worker.ts', import.meta.url), {
         buffer: core.buffer, holders: holders.buffer, ctl: ctl.buffer, workerId: i + 1, ops: OPS, cycles: CYCLES, deadline, seed: 0x1234567 * (i + 1),
@@ -111,7 +112,7 @@ describe('core under real worker threads', () => {
     expect(await Promise.all(exited)).toEqual(workers.map(() => 0));
     running = [];
     expect(totalOps).toBe(WORKERS * CYCLES * OPS);
-    expect(totalOps).toBeGreaterThanOrEqual(1_000_000);
+    expect(totalOps).toBeGreaterThanOrEqual(scaledCount(1_000_000));
     const sum = (key: string): number => results.reduce((n, r) => n + ((r.counts as Record<string, number>)[key] ?? 0), 0);
     // Every kind of operation really happened, including cross-thread evictions and a full pool.
     for (const key of ['open', 'borrow', 'close', 'evict', 'popAll', 'openFull']) expect(sum(key), key).toBeGreaterThan(0);
@@ -157,12 +158,12 @@ describe('core under real worker threads', () => {
 
   it('borrow vs expire on the same slots: exactly one winner per slot per round', async () => {
     const N = 128;
-    const ROUNDS = 600;
+    const ROUNDS = scaledCount(600);
     const core = SharedCore.create({ maxCapacity: N, maxThreads: 4, maxWaiters: 1, maxSettings: 1 });
     core.counters.setCapacity(N);
     const wins = new Int32Array(new SharedArrayBuffer(N * ROUNDS * 4));
     const ctl = newCtl();
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + scaled(20_000);
     const order = new SharedArrayBuffer(N * 4);
     const common = { buffer: core.buffer, wins: wins.buffer, order, ctl: ctl.buffer, slotsPerBorrower: N / 2, parties: 4, rounds: ROUNDS, deadline };
     const results = await run(
@@ -191,12 +192,12 @@ describe('core under real worker threads', () => {
 
   it('grant vs cancel on the same waiter cells: each cell ends exactly once, every grant accounted', async () => {
     const OWNERS = 2;
-    const ROUNDS = 40_000;
+    const ROUNDS = scaledCount(40_000);
     const core = SharedCore.create({ maxCapacity: 16, maxThreads: 4, maxWaiters: 4, maxSettings: 1 });
     core.counters.setCapacity(16);
     const mail = new SharedArrayBuffer(OWNERS * 2 * 4);
     const ctl = newCtl();
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + scaled(20_000);
     const common = { buffer: core.buffer, mail, ctl: ctl.buffer, owners: OWNERS, rounds: ROUNDS, deadline };
     const results = await run(
       './grant-race-worker.ts',

@@ -10,6 +10,7 @@ import { closedPort, type FaultServer, startFaultServer } from '../support/fault
 import { until } from '../support/fake-connector.ts';
 import { sleep } from '../support/timing.ts';
 import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;
 let server: FaultServer | null = null;
@@ -43,7 +44,7 @@ describe('connector: connect honours its AbortSignal', () => {
     const started = performance.now();
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(scaled(100));
     await server.until(() => server!.open === 0, 2000, 'the socket to be gone');
   });
 
@@ -78,7 +79,7 @@ describe('close() and setCapacity() against a dead backend', () => {
     await pool.close({ timeoutMs: deadline });
     const took = performance.now() - started;
     console.log(`[measure] close() with 16 connects hanging on a dead backend in 2 threads: ${took.toFixed(1)} ms (deadline ${deadline} ms)`);
-    expect(took).toBeLessThan(1000);
+    expect(took).toBeLessThan(scaled(1000));
     const outcomes = await Promise.all(pending);
     for (const o of outcomes) expect(o).toMatchObject({ type: 'error', code: 'POOL_CLOSED' });
     await server.until(() => server!.open === 0, 2000, 'every socket to be closed by the client');
@@ -102,7 +103,7 @@ describe('close() and setCapacity() against a dead backend', () => {
     await shrink;
     const took = performance.now() - started;
     console.log(`[measure] setCapacity(16 → 4) with 4 waiters and 4 hanging refills: ${took.toFixed(1)} ms`);
-    expect(took).toBeLessThan(2000);
+    expect(took).toBeLessThan(scaled(2000));
     // The hanging refills yielded to the waiters (their connects aborted, sockets destroyed); the
     // units they freed were released while over capacity, and once active fell to 4 the last
     // returns went to the waiters (or, on a slower run, the waiters dial for themselves).
@@ -138,7 +139,7 @@ describe('close() and setCapacity() against a dead backend', () => {
     await pool.close({ timeoutMs: 10_000 });
     const took = performance.now() - started;
     console.log(`[measure] close() with 2 max-lifetime reopens and 2 taint refills hanging: ${took.toFixed(1)} ms (deadline 10000 ms)`);
-    expect(took).toBeLessThan(1000);
+    expect(took).toBeLessThan(scaled(1000));
     await pool.settled();
     await server.until(() => server!.open === 0, 2000, 'every socket closed');
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
@@ -233,7 +234,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     pool = await createSharedPool({ connection: server.options(), capacity: 1 });
     const started = performance.now();
     await expect(pool.get({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'POOL_TIMEOUT' });
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(scaled(1500));
     await server.until(() => server!.open === 0, 2000, 'the socket to be destroyed');
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
     // Within its deadline a slow backend is fine.
@@ -264,7 +265,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     server.hangOn(/^SET /, 1);
     const started = performance.now();
     await expect(pool.get({ setting: ansi, timeoutMs: 300 })).rejects.toMatchObject({ code: 'POOL_TIMEOUT' });
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(scaled(1500));
     await server.until(() => server!.open === 0, 2000, 'the connection to be destroyed');
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
     expect(pool.verify()).toEqual([]);

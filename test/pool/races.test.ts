@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createSharedPool, PoolTimeoutError } from '../../src/index.ts';
 import { CELL_STATE } from '../../src/core/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
+import { scaled } from '../support/time-scale.ts';
 
 describe('races', () => {
   it('waiters timing out together while one of them was just granted a unit: every cell ends once, the unit is passed on', async () => {
@@ -35,5 +36,5 @@ describe('races', () => {
     held.recycle();
     await pool.close();
     expect(control.openNow).toBe(0);
-  }, 10_000);
+  }, scaled(10_000));
 });

@@ -30,6 +30,7 @@ import { F, type FakeConnection, type FakeControl, fakeConnector, until } from '
 import { newSeed, rng } from '../support/random.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { holdBriefly, sleep, within, yieldMacrotask } from '../support/timing.ts';
+import { scaledCount, scaled } from '../support/time-scale.ts';
 
 // ------------------------------------------------------------------------------------------------
 // helpers
@@ -192,8 +193,8 @@ describe('stress (single thread) — stress_test.go', () => {
       expect(r.error).toBeUndefined();
       expect(r.first, `seed ${seed}`).toEqual([]);
       expect(r.violations).toBe(0);
-      expect(r.counts.pops).toBeGreaterThan(1000);
-      expect(r.counts.pushes).toBeGreaterThan(1000);
+      expect(r.counts.pops).toBeGreaterThan(scaledCount(1000));
+      expect(r.counts.pushes).toBeGreaterThan(scaledCount(1000));
       if (popAll) expect(r.counts.popAlls).toBeGreaterThan(0);
     }
     // Nobody holds an index; each of the 64 is on exactly one stack, once.
@@ -216,11 +217,11 @@ describe('stress (single thread) — stress_test.go', () => {
 
   it('#45 TestStackRace: 4 threads pop/own/push 64 indices on one shared stack for 1.2 s; all 64 survive exactly once', async () => {
     await stackRace((core) => [core.freeStack], false);
-  }, 30_000);
+  }, scaled(30_000));
 
   it('#45b TestStackRace across 3 stacks with popAll: 4 threads for 1.2 s; all 64 survive exactly once', async () => {
     await stackRace((core) => [core.freeStack, core.cleanStack(0), core.settingStackAt(0, 0)], true);
-  }, 30_000);
+  }, scaled(30_000));
 
   // ----------------------------------------------------------------------------------------------
   // #46
@@ -261,7 +262,7 @@ describe('stress (single thread) — stress_test.go', () => {
     await Promise.all(Array.from({ length: 8 }, (_, w) => loop(w)));
 
     const s = pool.stats();
-    expect(ledger.gets).toBeGreaterThan(2000);
+    expect(ledger.gets).toBeGreaterThan(scaledCount(2000));
     expect(s.WaitCount).toBeGreaterThan(0);
     expect(control.peakOpen).toBeLessThanOrEqual(64);
     expect(s.InUse).toBe(0);
@@ -269,7 +270,7 @@ describe('stress (single thread) — stress_test.go', () => {
     await within(pool.close(), 5000, 'close');
     ledger.check('#46');
     await expectCleanAfterClose(pool, control, `#46 seed ${seed}`, ledger);
-  }, 30_000);
+  }, scaled(30_000));
 
   // ----------------------------------------------------------------------------------------------
   // #47
@@ -350,7 +351,7 @@ describe('stress (single thread) — stress_test.go', () => {
     expect(pool.stats().InUse).toBe(0);
     const s = pool.stats();
     if (process.env.STRESS_VERBOSE) console.log('#47', { capacitySets, refreshCalls, refreshTrue, taints, closedRecycles, stats: s });
-    expect(ledger.gets, `seed ${seed}`).toBeGreaterThanOrEqual(2000);
+    expect(ledger.gets, `seed ${seed}`).toBeGreaterThanOrEqual(scaledCount(2000));
     expect(capacitySets).toBeGreaterThanOrEqual(10);
     expect(refreshTrue).toBeGreaterThanOrEqual(4);
     expect(taints + closedRecycles).toBeGreaterThan(0);
@@ -360,7 +361,7 @@ describe('stress (single thread) — stress_test.go', () => {
     await within(pool.close(), 5000, 'close');
     ledger.check('#47');
     await expectCleanAfterClose(pool, control, `#47 seed ${seed}`, ledger);
-  }, 30_000);
+  }, scaled(30_000));
 
   // ----------------------------------------------------------------------------------------------
   // #48
@@ -414,7 +415,7 @@ describe('stress (single thread) — stress_test.go', () => {
       // Close while everything keeps running.
       const started = Date.now();
       await within(pool.close(), 5000, `cycle ${cycle} close`);
-      expect(Date.now() - started).toBeLessThan(5000);
+      expect(Date.now() - started).toBeLessThan(scaled(5000));
       closed = true;
       await Promise.all(loops);
       if (refreshes > 0) cyclesWithRefresh++;
@@ -423,7 +424,7 @@ describe('stress (single thread) — stress_test.go', () => {
     expect(cyclesWithRefresh).toBeGreaterThan(0);
     expect(ledger.gets).toBeGreaterThan(0);
     ledger.check('#48');
-  }, 40_000);
+  }, scaled(40_000));
 
   // ----------------------------------------------------------------------------------------------
   // #49
@@ -485,7 +486,7 @@ describe('stress (single thread) — stress_test.go', () => {
       }
       await within(closing, 2000, `cycle ${cycle} close`);
       const took = Date.now() - started;
-      expect(took, `cycle ${cycle}: close took ${took} ms`).toBeLessThan(1000);
+      expect(took, `cycle ${cycle}: close took ${took} ms`).toBeLessThan(scaled(1000));
       // The block was never released: every blocked connect left through its (lifetime) signal.
       expect(control.get(F.BLOCK)).toBe(1);
       await until(() => control.blockedNow === 0, 2000, 'blocked connects to abort');
@@ -496,7 +497,7 @@ describe('stress (single thread) — stress_test.go', () => {
       control.release();
     }
     ledger.check('#49');
-  }, 30_000);
+  }, scaled(30_000));
 
   // ----------------------------------------------------------------------------------------------
   // #50
@@ -549,7 +550,7 @@ describe('stress (single thread) — stress_test.go', () => {
     }
     expect(handoffs).toBe(0);
     ledger.check('#50');
-  }, 30_000);
+  }, scaled(30_000));
 
   // ----------------------------------------------------------------------------------------------
   // #51
@@ -610,9 +611,9 @@ describe('stress (single thread) — stress_test.go', () => {
       expect(control.peakOpen).toBeLessThanOrEqual(16);
     }
     expect(refreshTrueTotal).toBeGreaterThan(0);
-    expect(ledger.gets).toBeGreaterThan(1000);
+    expect(ledger.gets).toBeGreaterThan(scaledCount(1000));
     ledger.check('#51');
-  }, 40_000);
+  }, scaled(40_000));
 
   // ----------------------------------------------------------------------------------------------
   // #52
@@ -687,5 +688,5 @@ describe('stress (single thread) — stress_test.go', () => {
     }
     expect(deadHandoffs).toBe(0);
     ledger.check('#52');
-  }, 30_000);
+  }, scaled(30_000));
 });

@@ -7,6 +7,7 @@
  * that does not honour cancellation). ApplySetting / ResetSetting can be told to fail.
  */
 import type { PoolConnection } from '../../src/workers/connector.ts';
+import { scaled } from './time-scale.ts';
 
 export const F = {
   LAST_ID: 0,
@@ -76,9 +77,9 @@ export class FakeControl {
   }
 }
 
-/** Polls a condition on shared counters that have no bell of their own (tests only). */
+/** Polls a condition on shared counters that have no bell of their own (tests only); timeoutMs is scaled by TEST_TIME_SCALE. */
 export async function until(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + scaled(timeoutMs);
   while (!condition()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));

@@ -18,6 +18,7 @@
  */
 import net from 'node:net';
 import { createMysqlProtocol, type EmbeddedSession, type MysqlProtocol, type QueryAction } from '../../bench/support/embedded-mysql.ts';
+import { scaled } from './time-scale.ts';
 
 export type FaultMode = 'mysql' | 'dead' | 'slow' | 'hangup' | 'refuse';
 
@@ -149,8 +150,9 @@ export class FaultServer {
     }
   }
 
-  /** Polls `cond` every 10 ms until true, or throws after `ms` naming `what`. */
-  async until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  /** Polls `cond` every 10 ms until true, or throws after `unscaledMs` × TEST_TIME_SCALE naming `what`. */
+  async until(cond: () => boolean, unscaledMs: number, what: string): Promise<void> {
+    const ms = scaled(unscaledMs);
     const end = performance.now() + ms;
     while (!cond()) {
       if (performance.now() > end) throw new Error(`fault server: timed out after ${ms} ms waiting for ${what} (open ${this.open}, hanging ${this.hanging}, accepted ${this.accepted})`);

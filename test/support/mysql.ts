@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { parseMysqlUrl } from '../../bench/support/embedded-mysql.ts';
+import { scaled } from './time-scale.ts';
 
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const target = parseMysqlUrl(MYSQL_URL);
@@ -79,7 +80,7 @@ export interface MysqlEnv {
   sessionIds(): Promise<number[]>;
   sessions(): Promise<number>;
   /**
-   * Polls (20 ms) until the pool has `n` sessions, for at most `ms` — the server notices
+   * Polls (20 ms) until the pool has `n` sessions, for at most `ms` × TEST_TIME_SCALE — the server notices
    * disconnects asynchronously — and returns the last count.
    */
   untilSessions(n: number, ms?: number): Promise<number>;
@@ -112,7 +113,7 @@ export async function setupMysql(): Promise<MysqlEnv> {
     sessionIds,
     sessions,
     async untilSessions(n, ms = 3000) {
-      const end = performance.now() + ms;
+      const end = performance.now() + scaled(ms);
       for (;;) {
         const count = await sessions();
         if (count === n || performance.now() > end) return count;

@@ -1,3 +1,5 @@
+import { scaled } from './time-scale.ts';
+
 /** Waiting helpers shared by tests, their workers and support modules (not a test file). */
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -11,8 +13,9 @@ export async function holdBriefly(random: () => number): Promise<void> {
   else await sleep(Math.floor(random() * 3));
 }
 
-/** Resolves with what `promise` settles to, or rejects if that takes longer than `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Resolves with what `promise` settles to, or rejects if that takes longer than `ms` × TEST_TIME_SCALE. */
+export async function within<T>(promise: Promise<T>, unscaledMs: number, what: string): Promise<T> {
+  const ms = scaled(unscaledMs);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
 import { newId, type PoolThread, startPoolThread } from './harness.ts';
+import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];
@@ -179,7 +180,7 @@ describe('one capacity across threads', () => {
       expect(o.type).toBe('error');
       expect(o.code).toBe('POOL_CLOSED');
     }
-    expect(took).toBeLessThan(5000);
+    expect(took).toBeLessThan(scaled(5000));
     expect(control.aborted).toBe(3);
     expect(pool.stats().Active).toBe(0);
     expect(pool.verify()).toEqual([]);

@@ -6,18 +6,19 @@ import { createSharedPool, PoolDrainTimeoutError } from '../../src/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { newId, startPoolThread } from './harness.ts';
+import { scaled } from '../support/time-scale.ts';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./event-loop-child.ts', import.meta.url));
 
 describe('event loop', () => {
   it('a waiting get() with a deadline keeps the process alive until it times out', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, 'timeout'], { timeout: 20_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, 'timeout'], { timeout: scaled(20_000) });
     expect(stdout.trim()).toBe('timed out');
   });
 
   it('a waiting get() without a deadline keeps the process alive until it is served', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, 'served'], { timeout: 20_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', child, 'served'], { timeout: scaled(20_000) });
     expect(stdout.trim()).toBe('served');
   });
 
@@ -50,7 +51,7 @@ describe('event loop', () => {
     expect(error).toBeInstanceOf(PoolDrainTimeoutError);
     expect((error as Error).message).toMatch(/capacity = 0, active = 1, borrowed = 0/);
     expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(5000);
+    expect(took).toBeLessThan(scaled(5000));
     pool.watch(t.worker);
     const exited = new Promise((r) => t.worker.once('exit', r));
     await t.worker.terminate();

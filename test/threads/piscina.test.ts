@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, PoolOptionError, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
+import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;
 let piscina: Piscina | null = null;
@@ -25,7 +26,7 @@ describe('piscina', () => {
 
   it('4 workers running 200 tasks share capacity 3; shrinking workers are reaped', async () => {
     const { control, connector } = fakeConnector();
-    pool = await createSharedPool({ connector, capacity: 3, maxThreads: 16 });
+    pool = await createSharedPool({ connector, capacity: 3, maxThreads: 16, getTimeoutMs: scaled(10_000) });
     piscina = new Piscina({
       filename, minThreads: 2, maxThreads: 4, idleTimeout: 200, atomics: 'disabled',
       workerData: { pool: pool.handle },

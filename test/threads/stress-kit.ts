@@ -12,6 +12,7 @@ import type { PooledConnection, SharedPoolClient } from '../../src/index.ts';
 import type { FakeConnection } from '../support/fake-connector.ts';
 import { rng } from '../support/random.ts';
 import { holdBriefly, sleep } from '../support/timing.ts';
+import { scaled } from '../support/time-scale.ts';
 
 /** Words of the control array shared by the main thread and the workers. */
 export const CTL = {
@@ -19,6 +20,8 @@ export const CTL = {
   STOP: 0,
   /** Set to 1 by the main thread once close() resolved: any get served after this is a bug. */
   CLOSED: 1,
+  /** Gets recorded by every thread's Ledger this cycle (trafficWindow reads it). */
+  GETS: 2,
 } as const;
 export const CTL_WORDS = 4;
 /** Connection ids the holder table can track per cycle. */
@@ -89,6 +92,7 @@ export class Ledger {
    */
   take(conn: PooledConnection, wanted: string | null, who: string): FakeConnection {
     this.gets++;
+    Atomics.add(this.ctl, CTL.GETS, 1);
     if (wanted !== null) this.settingGets++;
     this.holding++;
     const c = conn.connection as unknown as FakeConnection;
@@ -206,4 +210,16 @@ export async function runTraffic(db: SharedPoolClient, ledger: Ledger, o: Traffi
   };
   await Promise.all(Array.from({ length: o.loops }, (_, l) => loop(l)));
   await db.settled();
+}
+
+/**
+ * The measuring window of a stress cycle: lets traffic run for `ms`, then, if the threads have not
+ * yet done `minGets` gets between them (a slow or emulated machine), for longer, until they have or
+ * until `ms` × TEST_TIME_SCALE in all. The caller then sets STOP.
+ */
+export async function trafficWindow(ctl: Int32Array, ms: number, minGets: number): Promise<void> {
+  const started = Date.now();
+  await sleep(ms);
+  const end = started + scaled(ms);
+  while (Atomics.load(ctl, CTL.GETS) < minGets && Date.now() < end) await sleep(10);
 }

@@ -27,8 +27,9 @@ import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { newSeed, rng } from '../support/random.ts';
 import { sleep, within } from '../support/timing.ts';
 import { checkLiveness, takeAll, type TakeResult } from '../support/liveness.ts';
+import { scaledCount, scaled } from '../support/time-scale.ts';
 import {
-  CTL, Ledger, type LedgerReport, newTables, runTraffic, type SharedTables, type TrafficOptions,
+  CTL, Ledger, type LedgerReport, newTables, runTraffic, type SharedTables, trafficWindow, type TrafficOptions,
 } from './stress-kit.ts';
 
 // ------------------------------------------------------------------------------------------------
@@ -235,9 +236,9 @@ async function expectLive(c: Cycle, workers: StressThread[], units: number, roun
 
 /** Borrows and returns 2 connections in main until a sweep has closed an idle one (3 s at most). */
 async function idleCloseAfterTraffic(c: Cycle): Promise<void> {
-  const end = Date.now() + 3000;
+  const end = Date.now() + scaled(3000);
   while (c.pool.stats().IdleClosed === 0) {
-    if (Date.now() > end) throw new Error(`${c.label}: no idle close within 3 s (${JSON.stringify(c.pool.stats())})`);
+    if (Date.now() > end) throw new Error(`${c.label}: no idle close within ${scaled(3000)} ms (${JSON.stringify(c.pool.stats())})`);
     if (c.pool.stats().Active === 0) {
       const got = await Promise.allSettled([c.pool.get({ timeoutMs: 200 }), c.pool.get({ timeoutMs: 200 })]);
       for (const g of got) {
@@ -275,7 +276,7 @@ describe('stress across worker threads — stress_test.go', () => {
       };
       const running = traffic(workers, options, seed);
       const mainLoops = runTraffic(c.pool.client, c.main, { ...options, loops: 4, seed });
-      await sleep(1500);
+      await trafficWindow(c.ctl, 1500, 1000);
       Atomics.store(c.ctl, CTL.STOP, 1);
       await Promise.all(running);
       await mainLoops;
@@ -293,12 +294,12 @@ describe('stress across worker threads — stress_test.go', () => {
 
       await closeOrDiagnose(c, workers);
       const totals = await endCycle(c, workers, CAP);
-      expect(totals.gets, c.label).toBeGreaterThan(1000);
+      expect(totals.gets, c.label).toBeGreaterThan(scaledCount(1000));
       expect(totals.errors, c.label).toEqual({});
     }
     // Units moved between threads (grants to waiters of other threads, or evictions of idle ones).
     expect(crossThread).toBeGreaterThan(0);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('#47 TestStressFull: capacity 16, idle 10 ms, refresh every 25 ms (true every 4th), 4 threads × 4 loops, 4 settings, closed recycles and taints, capacity churn 0..16 from main (2 cycles × 2 s)', async () => {
     const workers = await startThreads(4);
@@ -338,7 +339,7 @@ describe('stress across worker threads — stress_test.go', () => {
           total.capacitySets++;
         }
       })();
-      await sleep(2000);
+      await trafficWindow(c.ctl, 2000, 1000);
       Atomics.store(c.ctl, CTL.STOP, 1);
       await Promise.all(running);
       await churner;
@@ -364,20 +365,20 @@ describe('stress across worker threads — stress_test.go', () => {
       total.closedRecycles += totals.closedRecycles;
     }
     if (process.env.STRESS_VERBOSE) console.log('#47', total);
-    expect(total.gets).toBeGreaterThanOrEqual(2000);
+    expect(total.gets).toBeGreaterThanOrEqual(scaledCount(2000));
     expect(total.settingGets).toBeGreaterThan(0);
     expect(total.capacitySets).toBeGreaterThanOrEqual(10);
     expect(total.refreshTrue).toBeGreaterThanOrEqual(4);
     expect(total.taints).toBeGreaterThan(0);
     expect(total.closedRecycles).toBeGreaterThan(0);
     expect(total.idleClosed).toBeGreaterThan(0);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('#50 TestStressWaiterStormDuringDrain: 24 cycles; cap 4 held in one thread, 32 waiters over 3 threads, close, then the held recycled: close OK, no handoff, every waiter POOL_CLOSED', async () => {
     const workers = await startThreads(4);
     const [holder, ...waiterThreads] = workers;
     const perThread = [11, 11, 10];
-    for (let cycle = 0; cycle < 24; cycle++) {
+    for (let cycle = 0; cycle < scaledCount(24); cycle++) {
       const seed = newSeed();
       const c = await openCycle(`#50 cycle ${cycle} seed ${seed}`, { capacity: 4, closeTimeoutMs: 5000 }, workers);
       const { connIds } = await holder.call<{ connIds: number[] }>('hold', { n: 4 });
@@ -418,7 +419,7 @@ describe('stress across worker threads — stress_test.go', () => {
       expect(c.control.attempts, c.label).toBe(4);
       await endCycle(c, workers, 4);
     }
-  }, 60_000);
+  }, scaled(60_000));
 
   it('#50 variant: close() lands after another thread granted a unit to one of main\'s two waiters, before main saw the grant: both rejected, close OK', async () => {
     // Regression: close ends this thread's waiters one by one; ending the granted one passed its unit
@@ -433,9 +434,9 @@ describe('stress across worker threads — stress_test.go', () => {
       await until(() => c.pool.stats().Waiting === 2, 5000, `${c.label}: 2 waiters in main`);
       const recycledOne = holder.call('recycleHeld', { n: 1 });
       // Block main (no event-loop turn, so its GRANT doorbell cannot run) until the grant is visible.
-      const end = Date.now() + 5000;
+      const end = Date.now() + scaled(5000);
       while (c.pool.grantedUnits() === 0) {
-        if (Date.now() > end) throw new Error(`${c.label}: no grant within 5 s`);
+        if (Date.now() > end) throw new Error(`${c.label}: no grant within ${scaled(5000)} ms`);
         Atomics.wait(nap, 0, 0, 1);
       }
       const closing = c.pool.close();
@@ -450,7 +451,7 @@ describe('stress across worker threads — stress_test.go', () => {
       expect(c.control.opened, c.label).toBe(4);
       await endCycle(c, [holder], 4);
     }
-  }, 30_000);
+  }, scaled(30_000));
 
   it('#51 TestStressCloseDuringTraffic: 4 cycles; capacity 16, 4 threads × 6 loops with settings and taints, churn 1..16 and refresh every 2 ms (every other true); close mid-traffic resolves', async () => {
     const workers = await startThreads(4);
@@ -484,11 +485,11 @@ describe('stress across worker threads — stress_test.go', () => {
           await sleep(Math.floor(random() * 4));
         }
       })();
-      await sleep(1000 + Math.floor(random() * 500));
+      await trafficWindow(c.ctl, 1000 + Math.floor(random() * 500), 250);
       // Close while every loop, the churner and the refresh keep going.
       const took = await closeOrDiagnose(c, workers, running);
       closed = true;
-      expect(took, `${c.label}: close took ${took} ms`).toBeLessThan(5000);
+      expect(took, `${c.label}: close took ${took} ms`).toBeLessThan(scaled(5000));
       // Traffic keeps hitting the closed pool for a moment: every get must fail.
       await sleep(20);
       Atomics.store(c.ctl, CTL.STOP, 1);
@@ -499,6 +500,6 @@ describe('stress across worker threads — stress_test.go', () => {
       gets += totals.gets;
     }
     expect(refreshTrue).toBeGreaterThan(0);
-    expect(gets).toBeGreaterThan(1000);
-  }, 60_000);
+    expect(gets).toBeGreaterThan(scaledCount(1000));
+  }, scaled(60_000));
 });
