@@ -7,6 +7,7 @@ import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
 import { takeAll } from '../support/liveness.ts';
 import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+import { scaled } from '../support/time-scale.ts';
 
 const skip = await mysqlSkip();
 
@@ -85,5 +86,5 @@ describe.skipIf(skip)('shared capacity on MariaDB', () => {
     if (process.env.LIVENESS_VERBOSE) console.log(`MariaDB issue scenario: ${rounds} rounds, ${roundsWithTimeout} with a timeout, ${timeouts} gets timed out`);
     expect({ roundsWithTimeout, timeouts }).toEqual({ roundsWithTimeout: 0, timeouts: 0 });
     expect(pool.verify()).toEqual([]);
-  }, 60_000);
+  }, scaled(60_000));
 });

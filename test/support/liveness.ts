@@ -6,6 +6,7 @@
  * takeAll() too.
  */
 import type { PooledConnection, SharedPoolClient } from '../../src/index.ts';
+import { scaled } from './time-scale.ts';
 
 export interface TakeResult {
   /** Connections obtained (all were given back afterwards). */
@@ -39,7 +40,7 @@ export interface LivenessOptions {
   takers: Taker[];
   /** Rounds; each round every taker in turn takes all units. Default 10. */
   rounds?: number;
-  /** Each get's deadline. Default 1000 ms. */
+  /** Each get's deadline. Default 1000 ms; scaled by TEST_TIME_SCALE. */
   boundMs?: number;
 }
 
@@ -56,7 +57,7 @@ export interface LivenessReport {
  */
 export async function checkLiveness(options: LivenessOptions): Promise<LivenessReport> {
   const rounds = options.rounds ?? 10;
-  const boundMs = options.boundMs ?? 1000;
+  const boundMs = scaled(options.boundMs ?? 1000);
   const failures: string[] = [];
   let takes = 0;
   for (let round = 0; round < rounds; round++) {

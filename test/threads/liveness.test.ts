@@ -11,6 +11,7 @@ import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { checkLiveness, takeAll } from '../support/liveness.ts';
 import { type PoolThread, startPoolThread } from './harness.ts';
+import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];
@@ -40,7 +41,7 @@ describe('liveness across threads', () => {
     expect({ roundsWithTimeout, timeouts }).toEqual({ roundsWithTimeout: 0, timeouts: 0 });
     expect(control.peakOpen).toBeLessThanOrEqual(4);
     expect(pool.verify()).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('the liveness check itself: main and 3 workers take all 6 units in turn, 20 rounds, 1 s bound', async () => {
     const { connector } = fakeConnector();
@@ -54,5 +55,5 @@ describe('liveness across threads', () => {
     });
     expect(report.failures).toEqual([]);
     expect(pool.verify()).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 });
