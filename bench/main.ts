@@ -5,26 +5,14 @@
  * and writes bench/out/<arch>[.quick].{json,md,svg} (ignored by git); with --save also
  * docs/results/<arch>[.quick].*, the committed results the README cites, so a run never rewrites
  * tracked files by accident.
- * To add scenarios: write a ScenarioGroup in bench/scenarios/ and append it to GROUPS. A result
+ * To add scenarios: write a ScenarioGroup in bench/scenarios/ and add it to GROUPS (bench/groups.ts). A result
  * whose `baseline` or `anchors` name other results' ids gets a ratio against each of them.
  */
 import { parseOptions } from './lib/options.ts';
-import type { BenchContext, ScenarioGroup, ScenarioResult } from './lib/types.ts';
+import type { BenchContext, ScenarioResult } from './lib/types.ts';
 import { writeChart } from './chart.ts';
 import { disturbed, environment, formatOps, formatTable, formatValue, withRatios, writeResults } from './report.ts';
-import { checkout } from './scenarios/checkout.ts';
-import { contention } from './scenarios/contention.ts';
-import { handoff } from './scenarios/handoff.ts';
-import { rawCas } from './scenarios/raw-cas.ts';
-import { stackSingle, stackThreads } from './scenarios/stack.ts';
-import { queries } from './scenarios/queries.ts';
-import { close } from './scenarios/close.ts';
-import { settings } from './scenarios/settings.ts';
-import { service } from './scenarios/service.ts';
-import { queryCost } from './scenarios/query-cost.ts';
-import { safety } from './scenarios/safety.ts';
-
-const GROUPS: ScenarioGroup[] = [rawCas, stackSingle, stackThreads, checkout, contention, handoff, queryCost, queries, service, close, settings, safety];
+import { GROUPS } from './groups.ts';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -12,6 +12,10 @@ export type { GetOptions } from './workers/agent.ts';
 export type { Sql, QueryCallOptions } from './workers/query-timeout.ts';
 export type { PoolConnection, ConnectorModule, ConnectorSpec } from './workers/connector.ts';
 export type { PoolStats } from './core/stats-snapshot.ts';
+export type {
+  SharedConnectionOptions, FunctionValuedOption, QueryResultTuple, ConnectionOptions, FieldPacket, QueryOptions,
+  QueryResult, QueryValues, ResultSetHeader, RowDataPacket,
+} from './workers/mysql2-types.ts';
 export {
   PoolError, PoolClosedError, PoolTimeoutError, PoolContextExpiredError, PoolWaiterCapError,
   type UnitHolder, PoolDrainTimeoutError, PoolOptionError, StaleHandleError, LayoutMismatchError, PoolLimitError,

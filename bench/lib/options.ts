@@ -38,7 +38,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (arg === '--help' || arg === '-h') {
       console.log([
         'usage: npm run bench [-- --quick] [--save] [--only <group id>]...',
-        '  --quick  short budgets (whole run well under 20 s)',
+        '  --quick  short budgets (the whole run takes 70–100 s on a shared 2-vCPU machine; the last line prints its total)',
         '  --save   also write docs/results/<arch>[.quick].*, the committed results (default: bench/out/ only, ignored by git)',
         '  --only   run just this group (e.g. checkout, safety); results are then not written',
       ].join('\n'));

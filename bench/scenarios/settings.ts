@@ -17,6 +17,7 @@ import type { Setting, SharedPool } from '../../src/index.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { resolveMysqlTarget, type MysqlTarget } from '../support/embedded-mysql.ts';
 import { settingCounters } from './settings-connector.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const SETTINGS = [
   "SET SESSION sql_mode = 'ANSI'",
@@ -128,7 +129,7 @@ async function runShared(target: MysqlTarget, expected: Allowed[], warm: Uint8Ar
     const op = async (pick: number): Promise<void> => {
       const conn = await pool.get({ setting: settings[pick] });
       try {
-        const [rows] = await conn.query<[SessionVars[], unknown]>(CHECK_SQL);
+        const [rows] = await conn.query<(SessionVars & RowDataPacket)[]>(CHECK_SQL);
         check(rows[0], expected[pick], `shared pool, ${SETTINGS[pick]}`);
       } finally {
         conn.recycle();

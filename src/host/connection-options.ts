@@ -24,14 +24,7 @@ export function connectionOptions(connection: unknown): Record<string, unknown> 
   if (typeof connection !== 'object' || connection === null || Array.isArray(connection)) {
     throw new PoolOptionError('connection', new Hidden(connection === null ? 'null' : Array.isArray(connection) ? 'array' : typeof connection), expected);
   }
-  const options: Record<string, unknown> = { ...(connection as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(options)) {
-    // The options travel to every thread: each value must survive structured cloning.
-    try {
-      structuredClone(value);
-    } catch {
-      throw new PoolOptionError(`connection.${key}`, new Hidden(typeof value), 'a structured-cloneable value (the options are sent to every worker thread)');
-    }
-  }
-  return options;
+  // The options travel to every thread: resolveOptions checks each value survives structured
+  // cloning (assertCloneable), for a custom connector's options too.
+  return { ...(connection as Record<string, unknown>) };
 }

@@ -6,7 +6,9 @@ import { PoolOptionError } from '../core/errors.ts';
 import { LIMITS } from '../core/layout.ts';
 import type { ConnectorSpec } from '../workers/connector.ts';
 import { RESET_MODES, type ResetOnRecycle } from '../workers/recycle-guard.ts';
+import { assertCloneable } from './cloneable.ts';
 import { connectionOptions } from './connection-options.ts';
+import type { SharedConnectionOptions } from '../workers/mysql2-types.ts';
 
 export interface SharedPoolOptions {
   /**
@@ -16,8 +18,12 @@ export interface SharedPoolOptions {
    * from mysql2's: `maxPreparedStatements` 256 (mysql2: 16000, preallocated per connect), and
    * `trace` unset means a failed query carries its caller's async stack, captured only on failure
    * (`trace: true`: mysql2's capture before every query; `false`: none). See mysql2-connector.ts.
+   * Typed as mysql2's ConnectionOptions minus the function-valued ones (typeCast, queryFormat, ...):
+   * functions cannot be copied to other threads, and a function anywhere in the options is rejected
+   * with PoolOptionError naming it; to use one, wrap the mysql2 connector (README: "Function-valued
+   * mysql2 options").
    */
-  connection?: Record<string, unknown> | string;
+  connection?: SharedConnectionOptions | string;
   /** A custom connector module instead of mysql2 (tests use fakes). */
   connector?: ConnectorSpec;
   /** Connections the whole process may hold. Default 10. */
@@ -153,6 +159,7 @@ export function resolveOptions(options: SharedPoolOptions, defaultConnector: str
   } else {
     connector = { module: defaultConnector, options: connectionOptions(options.connection) };
   }
+  assertCloneable(options.connector !== undefined ? 'connector.options' : 'connection', connector.options);
   if (options.refresh !== undefined && typeof options.refresh !== 'function') {
     throw new PoolOptionError('refresh', options.refresh, 'a function returning a boolean or a promise of one');
   }

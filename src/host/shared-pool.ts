@@ -14,11 +14,12 @@ import { CELL_STATE } from '../core/waiter-cells.ts';
 import { verify, type VerifyOptions } from '../core/verify.ts';
 import { ThreadAgent, type GetOptions } from '../workers/agent.ts';
 import { HANDLE_KIND, type PoolHandle, rememberAttachment } from '../workers/attach.ts';
-import { loadConnector } from '../workers/connector.ts';
+import { DEFAULT_CONNECTOR, loadConnector } from '../workers/connector.ts';
 import { SharedPoolClient } from '../workers/pool-client.ts';
 import { type PooledConnection } from '../workers/pooled-connection.ts';
 import { type Setting } from '../workers/setting.ts';
 import { type QueryCallOptions, type Sql } from '../workers/query-timeout.ts';
+import type { QueryResult, QueryResultTuple, QueryValues } from '../workers/mysql2-types.ts';
 import { drainTo } from './drain.ts';
 import { probeThreads } from './probe.ts';
 import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
@@ -27,9 +28,6 @@ import { seal } from '../workers/sealed-options.ts';
 
 /** How long close() waits for threads to give up borrowed connections after its deadline (at most timeoutMs). */
 const FORCED_END_GRACE_MS = 1000;
-
-const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const MYSQL2_CONNECTOR = new URL(`../workers/mysql2-connector${ext}`, import.meta.url).href;
 
 export class SharedPool {
   readonly core: SharedCore;
@@ -61,7 +59,7 @@ export class SharedPool {
       buffer: this.core.buffer,
       config: {
         // The mysql2 options (credentials) travel sealed; a custom connector's options as given.
-        connector: connector.module === MYSQL2_CONNECTOR ? { module: connector.module, sealed: seal(connector.options ?? {}) } : connector,
+        connector: connector.module === DEFAULT_CONNECTOR ? { module: connector.module, sealed: seal(connector.options ?? {}) } : connector,
         resetOnRecycle: options.resetOnRecycle,
         aliveBypassWindowMs: options.aliveBypassWindowMs,
         validationTimeoutMs: options.validationTimeoutMs,
@@ -109,12 +107,13 @@ export class SharedPool {
   }
 
   /** get + query + recycle (see SharedPoolClient.query: mysql2 query options, queryTimeoutMs). */
-  query<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
-    return this.#client.query<T>(sql, params, options);
+  query<T extends QueryResult>(sql: Sql, values?: QueryValues, options?: GetOptions & QueryCallOptions): Promise<QueryResultTuple<T>> {
+    return this.#client.query<T>(sql, values, options);
   }
 
-  execute<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
-    return this.#client.execute<T>(sql, params, options);
+  /** get + execute + recycle (see SharedPoolClient.execute). */
+  execute<T extends QueryResult>(sql: Sql, values?: QueryValues, options?: GetOptions & QueryCallOptions): Promise<QueryResultTuple<T>> {
+    return this.#client.execute<T>(sql, values, options);
   }
 
   /** Borrows a connection for `work`; recycled afterwards, or tainted after a fatal error. */
@@ -251,11 +250,18 @@ export class SharedPool {
     }
   }
 
-  /** Drains every connection (capacity 0, closeTimeoutMs deadline) and restores the capacity. */
+  /**
+   * Replaces every connection of an open pool (what `refresh` triggers, smartconnpool's reopen):
+   * drains them (capacity 0, closeTimeoutMs deadline) and restores the capacity, so new ones are
+   * dialled. It does not reopen a closed pool: after close() it rejects with PoolClosedError.
+   */
   reopen(): Promise<void> {
+    const closed = (): PoolClosedError => new PoolClosedError('connection pool is closed: reopen() replaces the connections of an open pool; create a new pool instead');
+    if (!this.isOpen || this.#closing) return Promise.reject(closed());
     return this.#capacityMu.run(async () => {
+      if (!this.isOpen || this.#closing) throw closed();
       const capacity = this.core.counters.capacity;
-      if (capacity === 0 || !this.isOpen || this.#closing) return;
+      if (capacity === 0) return;
       try {
         await this.#setCapacity(0, this.core.memory.nowMs() + this.options.closeTimeoutMs, 'reopen');
       } catch (error) {
@@ -359,7 +365,7 @@ function piscinaWorkerOf(iface: unknown): Worker | null {
 
 /** Creates and opens a pool shared by every thread of this process. */
 export async function createSharedPool(options: SharedPoolOptions): Promise<SharedPool> {
-  const resolved = resolveOptions(options, MYSQL2_CONNECTOR);
+  const resolved = resolveOptions(options, DEFAULT_CONNECTOR);
   try {
     await loadConnector(resolved.connector);
   } catch (error) {

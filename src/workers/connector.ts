@@ -2,12 +2,20 @@
  * The connector contract. A connector is a module, loaded by path in each thread that dials
  * (functions cannot cross threads), exporting `connect(options, signal)`. Its options must be
  * structured-cloneable: they travel to every worker inside the pool handle.
+ * The default (mysql2) connector is imported statically, not by path, so it survives bundling.
  */
 import { PoolOptionError } from '../core/errors.ts';
+import * as mysql2Connector from './mysql2-connector.ts';
 import { type SealedOptions, unseal } from './sealed-options.ts';
 
 /** Bits of PoolConnection.sessionFlags(). */
 export const SESSION_FLAGS = { IN_TRANSACTION: 1, DIRTY: 2, AUTOCOMMIT_OFF: 4 } as const;
+
+/**
+ * The module name that means the built-in mysql2 connector (also its subpath export). It is never
+ * imported by path: the static import above is used, so a bundled app needs no file on disk.
+ */
+export const DEFAULT_CONNECTOR = 'shared-mysql-pool/mysql2-connector';
 
 /** What the pool needs from one connection (smartconnpool's Connection, §2.1). */
 export interface PoolConnection {
@@ -62,7 +70,10 @@ export interface ConnectorModule {
 }
 
 export interface ConnectorSpec {
-  /** Absolute path or file: URL of the module. */
+  /**
+   * Absolute path or file: URL of the module (or a bare package specifier the threads can resolve).
+   * 'shared-mysql-pool/mysql2-connector' is the built-in mysql2 connector.
+   */
   module: string;
   /** Passed to connect(); structured-cloneable. */
   options?: unknown;
@@ -84,6 +95,7 @@ const loaded = new Map<string, Promise<ConnectorModule>>();
 
 /** Imports a connector module once per thread. */
 export function loadConnector(spec: { module: string }): Promise<ConnectorModule> {
+  if (spec.module === DEFAULT_CONNECTOR) return Promise.resolve(mysql2Connector);
   let promise = loaded.get(spec.module);
   if (!promise) {
     promise = import(spec.module).then((mod: Partial<ConnectorModule> & { default?: Partial<ConnectorModule> }) => {

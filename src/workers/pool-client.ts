@@ -9,6 +9,7 @@ import { forgetAttachment } from './attach.ts';
 import { type Setting } from './setting.ts';
 import { type QueryCallOptions, type Sql } from './query-timeout.ts';
 import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf } from './arguments.ts';
+import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 
 export class SharedPoolClient {
   readonly #agent: ThreadAgent;
@@ -33,12 +34,14 @@ export class SharedPoolClient {
   }
 
   /**
-   * get + query + recycle. A connection that failed fatally (a QueryTimeoutError included) is
-   * tainted instead of recycled. `sql`: SQL text or mysql2's query-options object; `options`: the
-   * get's options plus queryTimeoutMs (see PooledConnection.query). Bad arguments reject with
-   * PoolOptionError before anything is borrowed.
+   * get + query + recycle; resolves like mysql2/promise's query(): `[rows, fields]` for a SELECT
+   * (`T` = e.g. `(RowDataPacket & { id: number })[]`), `[ResultSetHeader, undefined]` otherwise.
+   * A connection that failed fatally (a QueryTimeoutError included) is tainted instead of recycled.
+   * `sql`: SQL text or mysql2's query-options object; `options`: the get's options plus
+   * queryTimeoutMs (see PooledConnection.query). Bad arguments reject with PoolOptionError before
+   * anything is borrowed.
    */
-  query<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
+  query<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: GetOptions & QueryCallOptions): Promise<QueryResultTuple<T>> {
     try {
       checkSql('query', sql, params);
       checkQueryOptions(options);
@@ -48,8 +51,8 @@ export class SharedPoolClient {
     return this.withConnection(getOptionsOf(options), (conn) => conn.query<T>(sql, params, options));
   }
 
-  /** get + execute (prepared statement) + recycle; arguments as for query(). */
-  execute<T = unknown>(sql: Sql, params?: unknown, options?: GetOptions & QueryCallOptions): Promise<T> {
+  /** get + execute (a prepared statement, cached per connection by mysql2) + recycle; arguments as for query(). */
+  execute<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: GetOptions & QueryCallOptions): Promise<QueryResultTuple<T>> {
     try {
       checkSql('execute', sql, params);
       checkQueryOptions(options);

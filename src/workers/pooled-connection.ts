@@ -9,6 +9,8 @@ import { type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
 import { LEAK_WATCH, type LeakWatch } from './leak-detector.ts';
 import { checkQueryOptions, checkSql } from './arguments.ts';
 import type { Setting } from './setting.ts';
+import type { Connection as PromiseConnection } from 'mysql2/promise';
+import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 
 /** What a handle needs from its thread's agent. */
 export interface HandleOwner {
@@ -61,14 +63,28 @@ export class PooledConnection {
   }
 
   /**
-   * Runs a query. `sql` is SQL text or mysql2's query-options object ({ sql, timeout, ... }). Its
+   * The mysql2 promise Connection under this handle (mysql2/promise's `Connection`), for what the
+   * handle does not wrap (prepare, changeUser, escape, ...).
+   * It stays the pool's: give it back with recycle()/taint(), never end() or destroy() it.
+   * Throws TypeError with a custom connector whose connections have no `promise` connection.
+   */
+  get mysql2(): PromiseConnection {
+    this.check('mysql2');
+    const promise = (this.#conn as { promise?: unknown }).promise;
+    if (typeof promise !== 'object' || promise === null) throw new TypeError('this connector offers no mysql2 connection');
+    return promise as PromiseConnection;
+  }
+
+  /**
+   * Runs a query; resolves like mysql2/promise's: `[rows | ResultSetHeader, fields]`. `sql` is SQL
+   * text or mysql2's query-options object ({ sql, timeout, ... }). Its
    * timeout is the object's `timeout`, else `options.queryTimeoutMs`, else the pool's
    * queryTimeoutMs (0 = none); past it the query rejects with QueryTimeoutError and the connection
    * is closed (recycling the handle then refills the unit). Rejects with PoolClosedError if close()
    * ended this connection at its deadline; a bad `sql`/`params` rejects with PoolOptionError before
    * anything is sent.
    */
-  query<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
+  query<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: QueryCallOptions): Promise<QueryResultTuple<T>> {
     this.check('query');
     try {
       checkSql('query', sql, params);
@@ -77,11 +93,11 @@ export class PooledConnection {
       return Promise.reject(error);
     }
     if (!this.#conn.query) throw new TypeError('this connector offers no query()');
-    return runQuery<T>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    return runQuery<QueryResultTuple<T>>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
-  /** A prepared statement; `sql`, timeout and errors as for query(). */
-  execute<T = unknown>(sql: Sql, params?: unknown, options?: QueryCallOptions): Promise<T> {
+  /** A prepared statement (mysql2 caches it on the connection); `sql`, timeout and errors as for query(). */
+  execute<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: QueryCallOptions): Promise<QueryResultTuple<T>> {
     this.check('execute');
     try {
       checkSql('execute', sql, params);
@@ -90,17 +106,20 @@ export class PooledConnection {
       return Promise.reject(error);
     }
     if (!this.#conn.execute) throw new TypeError('this connector offers no execute()');
-    return runQuery<T>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    return runQuery<QueryResultTuple<T>>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
+  /** START TRANSACTION (mysql2 beginTransaction). */
   beginTransaction(): Promise<void> {
     return this.pass('beginTransaction');
   }
 
+  /** COMMIT. */
   commit(): Promise<void> {
     return this.pass('commit');
   }
 
+  /** ROLLBACK. */
   rollback(): Promise<void> {
     return this.pass('rollback');
   }

@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachSharedPool, createSharedPool, type PoolHandle, PoolError, type SharedPool } from '../../src/index.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const skip = await mysqlSkip();
 
@@ -173,7 +174,7 @@ describe.skipIf(skip)('bad input: typed errors, nothing moves', () => {
     if (!onConnection) expect(pool.stats()).toEqual(before);
     expect(pool.isOpen).toBe(true);
     const conn = await pool.get({ timeoutMs: 2000 });
-    const [rows] = await conn.query<[{ v: number }[], unknown]>('SELECT 1 AS v');
+    const [rows] = await conn.query<({ v: number } & RowDataPacket)[]>('SELECT 1 AS v');
     conn.recycle();
     expect(rows[0].v).toBe(1);
     expect(pool.stats()).toMatchObject({ Waiting: 0, InUse: 0, Capacity: 2 });

@@ -13,6 +13,7 @@ import util from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPool, PoolError } from '../../src/index.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const skip = await mysqlSkip();
 const run = promisify(execFile);
@@ -62,7 +63,7 @@ describe.skipIf(skip)('credentials never shown', () => {
     }
     const { user, password, host, port, database } = env.connection();
     const pool = await createSharedPool({ connection: `mysql://${user}:${encodeURIComponent(String(password))}@${host}:${port}/${database}`, capacity: 1 });
-    const [rows] = await pool.query<[{ u: string }[], unknown]>('SELECT CURRENT_USER() AS u');
+    const [rows] = await pool.query<({ u: string } & RowDataPacket)[]>('SELECT CURRENT_USER() AS u');
     expect(rows[0].u).toContain(String(user));
     expect(JSON.stringify(pool.handle)).not.toContain(String(password));
     await pool.close();

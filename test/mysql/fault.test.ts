@@ -11,6 +11,7 @@ import { until } from '../support/fake-connector.ts';
 import { sleep } from '../support/timing.ts';
 import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
 import { scaled } from '../support/time-scale.ts';
+import type { RowDataPacket } from 'mysql2';
 
 let pool: SharedPool | null = null;
 let server: FaultServer | null = null;
@@ -113,7 +114,7 @@ describe('close() and setCapacity() against a dead backend', () => {
     server.release();
     const served = await Promise.all(waiters);
     for (const c of served) {
-      const [rows] = await c.query<[{ v: number }[], unknown]>('SELECT 1 + 1 AS v');
+      const [rows] = await c.query<({ v: number } & RowDataPacket)[]>('SELECT 1 + 1 AS v');
       expect(rows[0].v).toBe(2);
     }
     expect(pool.stats()).toMatchObject({ Active: 4, InUse: 4, Waiting: 0 });
@@ -158,7 +159,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     await pool.settled();
     expect(pool.stats()).toMatchObject({ Active: 1, InUse: 0 });
     expect(server.accepted).toBe(2); // the refill
-    const [rows] = await pool.query<[{ v: number }[], unknown]>('SELECT 41 + 1 AS v');
+    const [rows] = await pool.query<({ v: number } & RowDataPacket)[]>('SELECT 41 + 1 AS v');
     expect(rows[0].v).toBe(42);
     expect(pool.verify()).toEqual([]);
   });
@@ -252,7 +253,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     await server.until(() => server!.open === 0, 2000, 'the connection to be closed');
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
     const conn = await pool.get({ setting: ansi });
-    const [rows] = await conn.query<[Record<string, string>[], unknown]>('SELECT @@session.sql_mode AS m');
+    const [rows] = await conn.query<(Record<string, string> & RowDataPacket)[]>('SELECT @@session.sql_mode AS m');
     expect(rows[0].m).toContain('ANSI');
     conn.recycle();
     expect(pool.verify()).toEqual([]);
@@ -282,7 +283,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
       a.recycle();
       const b = await pool.get({ timeoutMs: 5000 });
       expect(sessionId(b)).not.toBe(first);
-      const [rows] = await b.query<[Record<string, number>[], unknown]>('SELECT 1 AS v');
+      const [rows] = await b.query<(Record<string, number> & RowDataPacket)[]>('SELECT 1 AS v');
       expect(rows[0].v).toBe(1);
       b.recycle();
       await pool.settled();
@@ -315,7 +316,7 @@ describe('faults reach the caller and the slot is reclaimed', () => {
     server.failOn('COM_RESET_CONNECTION', {}, 1);
     const b = await pool.get();
     expect(sessionId(b)).not.toBe(first);
-    const [rows] = await b.query<[Record<string, string>[], unknown]>('SELECT @@session.sql_mode AS m');
+    const [rows] = await b.query<(Record<string, string> & RowDataPacket)[]>('SELECT @@session.sql_mode AS m');
     expect(rows[0].m).not.toContain('ANSI');
     b.recycle();
     expect(pool.stats()).toMatchObject({ ResetSetting: 1, Active: 1, InUse: 0 });

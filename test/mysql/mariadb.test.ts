@@ -11,6 +11,7 @@ import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts
 import { until } from '../support/fake-connector.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
 import { sleep } from '../support/timing.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const skip = await mysqlSkip();
 
@@ -29,7 +30,7 @@ function raw(conn: PooledConnection): Mysql2PoolConnection {
 }
 
 async function sqlMode(conn: PooledConnection): Promise<string> {
-  const [rows] = await conn.query<[{ m: string }[], unknown]>('SELECT @@session.sql_mode AS m');
+  const [rows] = await conn.query<({ m: string } & RowDataPacket)[]>('SELECT @@session.sql_mode AS m');
   return rows[0].m;
 }
 
@@ -120,11 +121,11 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
       expect(await sqlMode(b)).toBe(defaultSqlMode);
       b.recycle();
       const c = await pool!.get({ setting: marker });
-      const [set] = await c.query<[{ v: number }[], unknown]>('SELECT @pool_marker AS v');
+      const [set] = await c.query<({ v: number } & RowDataPacket)[]>('SELECT @pool_marker AS v');
       expect(set[0].v).toBe(42);
       c.recycle();
       const d = await pool!.get();
-      const [cleared] = await d.query<[{ v: number | null }[], unknown]>('SELECT @pool_marker AS v');
+      const [cleared] = await d.query<({ v: number | null } & RowDataPacket)[]>('SELECT @pool_marker AS v');
       expect(cleared[0].v).toBeNull();
       expect(raw(d).threadId).toBe(id);
       d.recycle();
@@ -162,7 +163,7 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
       for (let i = 0; i < 3; i++) {
         const c = await pool!.get();
         expect(raw(c).threadId).not.toBe(id);
-        const [rows] = await c.query<[{ id: number }[], unknown]>('SELECT CONNECTION_ID() AS id');
+        const [rows] = await c.query<({ id: number } & RowDataPacket)[]>('SELECT CONNECTION_ID() AS id');
         expect(rows[0].id).toBe(raw(c).threadId);
         c.recycle();
       }
@@ -175,14 +176,14 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
 
     it('KILL then an immediate pool.query(): at most that one query fails (fatal, tainted); the killed session never serves again', async () => {
       await open({ capacity: 1 });
-      const [first] = await pool!.query<[{ id: number }[], unknown]>('SELECT CONNECTION_ID() AS id');
+      const [first] = await pool!.query<({ id: number } & RowDataPacket)[]>('SELECT CONNECTION_ID() AS id');
       const id = first[0].id;
       await env.kill(id);
       const seen: number[] = [];
       let failures = 0;
       for (let i = 0; i < 4; i++) {
         try {
-          const [rows] = await pool!.query<[{ id: number }[], unknown]>('SELECT CONNECTION_ID() AS id');
+          const [rows] = await pool!.query<({ id: number } & RowDataPacket)[]>('SELECT CONNECTION_ID() AS id');
           seen.push(rows[0].id);
         } catch (error) {
           failures++;
@@ -226,9 +227,9 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
 
     it('query, execute (prepared statements) and transactions (commit, rollback)', async () => {
       await open({ capacity: 2 });
-      const [v] = await pool!.execute<[{ v: number }[], unknown]>('SELECT ? + 1 AS v', [41]);
+      const [v] = await pool!.execute<({ v: number } & RowDataPacket)[]>('SELECT ? + 1 AS v', [41]);
       expect(v[0].v).toBe(42);
-      const [q] = await pool!.query<[{ v: number }[], unknown]>('SELECT ? + 1 AS v', [1]);
+      const [q] = await pool!.query<({ v: number } & RowDataPacket)[]>('SELECT ? + 1 AS v', [1]);
       expect(q[0].v).toBe(2);
 
       const conn = await pool!.get();
@@ -238,7 +239,7 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
       await conn.beginTransaction();
       await conn.execute(`INSERT INTO ${table} (id, v) VALUES (?, ?)`, [2, 20]);
       await conn.commit();
-      const [rows] = await conn.query<[{ id: number; v: number }[], unknown]>(`SELECT id, v FROM ${table} ORDER BY id`);
+      const [rows] = await conn.query<({ id: number; v: number } & RowDataPacket)[]>(`SELECT id, v FROM ${table} ORDER BY id`);
       expect(rows).toEqual([{ id: 2, v: 20 }]);
       conn.recycle();
       // The mysql2 promise connection is there too.
@@ -251,9 +252,9 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
 
     it('a non-fatal SQL error leaves the connection in the pool (pool.query recycles it)', async () => {
       await open({ capacity: 1 });
-      const [before] = await pool!.query<[{ id: number }[], unknown]>('SELECT CONNECTION_ID() AS id');
+      const [before] = await pool!.query<({ id: number } & RowDataPacket)[]>('SELECT CONNECTION_ID() AS id');
       await expect(pool!.query('SELECT * FROM no_such_table_here')).rejects.toMatchObject({ code: 'ER_NO_SUCH_TABLE' });
-      const [after] = await pool!.query<[{ id: number }[], unknown]>('SELECT CONNECTION_ID() AS id');
+      const [after] = await pool!.query<({ id: number } & RowDataPacket)[]>('SELECT CONNECTION_ID() AS id');
       expect(after[0].id).toBe(before[0].id);
       expect(pool!.stats()).toMatchObject({ Active: 1, InUse: 0 });
     });

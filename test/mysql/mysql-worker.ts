@@ -13,6 +13,7 @@ import { attachSharedPool, type PooledConnection } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
 import { getAndHold, putBack } from '../support/worker-commands.ts';
 import { takeAll } from '../support/liveness.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
@@ -37,7 +38,7 @@ port.on('message', async (m: Command) => {
       const chain = async (count: number): Promise<void> => {
         for (let i = 0; i < count; i++) {
           try {
-            const [rows] = await db.query<[Record<string, unknown>[], unknown]>(m.sql!, undefined, { timeoutMs: m.timeoutMs ?? 10_000, setting });
+            const [rows] = await db.query<(Record<string, unknown> & RowDataPacket)[]>(m.sql!, undefined, { timeoutMs: m.timeoutMs ?? 10_000, setting });
             const first = rows[0] ? Object.values(rows[0])[0] : undefined;
             if (typeof first === 'number') sessions.add(first);
             ok++;

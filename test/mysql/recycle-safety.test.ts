@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSharedPool, type PooledConnection, type SharedPool, type SharedPoolOptions } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
 import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const skip = await mysqlSkip();
 
@@ -25,7 +26,7 @@ async function open(options: Omit<SharedPoolOptions, 'connection'> = {}): Promis
 const raw = (conn: PooledConnection): Mysql2PoolConnection => conn.connection as Mysql2PoolConnection;
 
 async function one<T>(conn: PooledConnection, sql: string): Promise<T> {
-  const [rows] = await conn.query<[Record<string, T>[], unknown]>(sql);
+  const [rows] = await conn.query<(Record<string, T> & RowDataPacket)[]>(sql);
   return Object.values(rows[0])[0];
 }
 

@@ -11,6 +11,7 @@ import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { FreezingProxy } from '../support/freezing-proxy.ts';
 import { MYSQL_URL, type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
 import { sleep, within } from '../support/timing.ts';
+import type { RowDataPacket } from 'mysql2';
 
 const skip = await mysqlSkip();
 
@@ -55,7 +56,7 @@ describe.skipIf(skip)('validation of idle connections on MariaDB', () => {
     await pool.query('SELECT 1');
     await sleep(IDLE_PAST_WINDOW_MS);
     proxy.freeze();
-    const [rows] = await within(pool.query<[{ v: number }[], unknown]>('SELECT 1 AS v', undefined, { timeoutMs: 8000 }), 5000, 'get + SELECT 1 over a silently dropped flow');
+    const [rows] = await within(pool.query<({ v: number } & RowDataPacket)[]>('SELECT 1 AS v', undefined, { timeoutMs: 8000 }), 5000, 'get + SELECT 1 over a silently dropped flow');
     expect(rows[0].v).toBe(1);
     expect(proxy.live).toBe(1); // the replacement
     expect(pool.verify()).toEqual([]);
@@ -72,7 +73,7 @@ describe.skipIf(skip)('validation of idle connections on MariaDB', () => {
     const started = performance.now();
     await expect(pool.get({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'POOL_TIMEOUT' });
     expect(performance.now() - started).toBeLessThan(4000); // the get's 200 ms, not the 5 s validation timeout
-    const [rows] = await pool.query<[{ v: number }[], unknown]>('SELECT 1 AS v', undefined, { timeoutMs: 5000 });
+    const [rows] = await pool.query<({ v: number } & RowDataPacket)[]>('SELECT 1 AS v', undefined, { timeoutMs: 5000 });
     expect(rows[0].v).toBe(1);
     await pool.settled();
     expect(pool.stats()).toMatchObject({ Active: 1, InUse: 0 });
