@@ -3,6 +3,7 @@
  * and pool; attachSharedPool() returns it.
  */
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
+import type { Pool as Mysql2Pool } from 'mysql2';
 import { type GetOptions, type ThreadAgent } from './agent.ts';
 import { type PooledConnection } from './pooled-connection.ts';
 import { forgetAttachment } from './attach.ts';
@@ -10,9 +11,11 @@ import { type Setting } from './setting.ts';
 import { type QueryCallOptions, type Sql } from './query-timeout.ts';
 import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf } from './arguments.ts';
 import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
+import { SharedMysql2Pool } from './mysql2-pool/pool.ts';
 
 export class SharedPoolClient {
   readonly #agent: ThreadAgent;
+  #mysql2Pool: SharedMysql2Pool | null = null;
 
   constructor(agent: ThreadAgent) {
     this.#agent = agent;
@@ -83,6 +86,28 @@ export class SharedPoolClient {
       }
       throw error;
     }
+  }
+
+  /**
+   * This thread's view of the pool in mysql2's Pool shape (callback API; `.promise()` gives
+   * mysql2/promise's Pool), for Kysely's MysqlDialect, Drizzle's mysql2 driver, Knex's
+   * `connectionPool` and other code written against mysql2. Connections are borrowed from the shared
+   * pool with `options` (default: the pool's getTimeoutMs, no setting); release() recycles,
+   * destroy() taints. Needs the mysql2 connector. Without options, the same view on every call.
+   * Its end() ends the view, not the pool.
+   */
+  asMysql2Pool(options?: GetOptions): Mysql2Pool {
+    if (options !== undefined) {
+      checkGetOptions(options);
+      return this.newMysql2Pool(options) as unknown as Mysql2Pool;
+    }
+    this.#mysql2Pool ??= this.newMysql2Pool(undefined);
+    return this.#mysql2Pool as unknown as Mysql2Pool;
+  }
+
+  private newMysql2Pool(options: GetOptions | undefined): SharedMysql2Pool {
+    const agent = this.#agent;
+    return new SharedMysql2Pool(agent, agent.config.connector.options, agent.core.memory.layout.maxCapacity, options);
   }
 
   stats(): PoolStats {

@@ -1,0 +1,4 @@
+/** drizzle on the shared pool's mysql2-compatible view (see suite.ts). */
+import { ormSuite } from './suite.ts';
+
+await ormSuite('drizzle');
