@@ -149,3 +149,46 @@ function alive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+export interface SessionSampling {
+  /** Stops sampling; resolves with every sample and the peak. */
+  /** `transient`: samples above the limit whose excess was gone 100 ms later. */
+  stop(): Promise<{ samples: number[]; peak: number; transient: number }>;
+}
+
+/**
+ * Samples the pool's session count on the server every 5 ms until stop().
+ *
+ * The server drops a session a moment after the client closed its socket (it has to read the
+ * COM_QUIT / EOF first), so right after the pool hands a unit to another thread (close, then dial)
+ * a sample can show the closed session beside the new one. A sample above `limit` therefore
+ * counts only the sessions still there when the processlist is read again 100 ms later: a real
+ * excess keeps its sessions, a closed one is gone.
+ */
+export function sampleSessions(env: MysqlEnv, limit = Number.POSITIVE_INFINITY): SessionSampling {
+  let sampling = true;
+  const samples: number[] = [];
+  let transient = 0;
+  const loop = (async () => {
+    while (sampling) {
+      const ids = await env.sessionIds();
+      if (ids.length > limit) {
+        await new Promise((r) => setTimeout(r, 100));
+        const still = new Set(await env.sessionIds());
+        const kept = ids.filter((id) => still.has(id)).length;
+        if (kept <= limit) transient++;
+        samples.push(kept);
+      } else {
+        samples.push(ids.length);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await loop;
+      return { samples, peak: Math.max(0, ...samples), transient };
+    },
+  };
+}
