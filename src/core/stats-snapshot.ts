@@ -4,7 +4,8 @@
  */
 import { H } from './layout.ts';
 import { type SharedCore } from './shared-core.ts';
-import { STAT } from './stats.ts';
+import { STAT, WAIT_BUCKET_FIRST, WAIT_BUCKETS_MS } from './stats.ts';
+import { threadBreakdown, type ThreadStatsEntry } from './thread-breakdown.ts';
 
 export interface PoolStats {
   Capacity: number;
@@ -33,6 +34,13 @@ export interface PoolStats {
   Dials: number;
   DialFailures: number;
   Closed: number;
+  /**
+   * Served waits by duration, cumulative like a Prometheus histogram: `[leMs, count]` pairs, the
+   * last with leMs = Infinity (its count = every served wait). Their total time is WaitTime (ms).
+   */
+  WaitHistogram: [leMs: number, count: number][];
+  /** Per attached thread: what it holds and its own counters. */
+  PerThread: ThreadStatsEntry[];
 }
 
 export function snapshotStats(core: SharedCore): PoolStats {
@@ -68,5 +76,17 @@ export function snapshotStats(core: SharedCore): PoolStats {
     Dials: s.total(STAT.DIALS),
     DialFailures: s.total(STAT.DIAL_FAILURES),
     Closed: s.total(STAT.CLOSED),
+    WaitHistogram: waitHistogram(core),
+    PerThread: threadBreakdown(core),
   };
+}
+
+function waitHistogram(core: SharedCore): [number, number][] {
+  const out: [number, number][] = [];
+  let cumulative = 0;
+  for (let i = 0; i <= WAIT_BUCKETS_MS.length; i++) {
+    cumulative += core.stats.total(WAIT_BUCKET_FIRST + i);
+    out.push([i < WAIT_BUCKETS_MS.length ? WAIT_BUCKETS_MS[i] : Number.POSITIVE_INFINITY, cumulative]);
+  }
+  return out;
 }

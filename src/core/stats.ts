@@ -24,7 +24,14 @@ export const STAT = {
   REAPED_THREADS: 16,
 } as const;
 export type StatName = keyof typeof STAT;
-export const STAT_COUNT = 17;
+
+/**
+ * Upper bounds (ms) of the wait-time histogram's buckets: one counter per bucket (not cumulative)
+ * after the named counters, and one more for longer waits. A wait is counted when it is served.
+ */
+export const WAIT_BUCKETS_MS: readonly number[] = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+export const WAIT_BUCKET_FIRST = 17;
+export const STAT_COUNT = WAIT_BUCKET_FIRST + WAIT_BUCKETS_MS.length + 1;
 
 export class ThreadStats {
   private readonly rows: Float64Array;
@@ -41,6 +48,21 @@ export class ThreadStats {
 
   add(thread: number, stat: number, by = 1): void {
     this.rows[thread * STAT_COUNT + stat] += by;
+  }
+
+  /** A served wait of `waitedNs`: its time and its histogram bucket. */
+  addWait(thread: number, waitedNs: number): void {
+    const row = thread * STAT_COUNT;
+    this.rows[row + STAT.WAIT_TIME_NS] += waitedNs;
+    const ms = waitedNs / 1e6;
+    let bucket = 0;
+    while (bucket < WAIT_BUCKETS_MS.length && ms > WAIT_BUCKETS_MS[bucket]) bucket++;
+    this.rows[row + WAIT_BUCKET_FIRST + bucket] += 1;
+  }
+
+  /** One thread's value of one counter. */
+  of(thread: number, stat: number): number {
+    return this.rows[thread * STAT_COUNT + stat];
   }
 
   /** Sum of one counter over every row. */

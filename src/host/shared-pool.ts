@@ -15,6 +15,7 @@ import { verify, type VerifyOptions } from '../core/verify.ts';
 import { ThreadAgent, type GetOptions } from '../workers/agent.ts';
 import { HANDLE_KIND, type PoolHandle, rememberAttachment } from '../workers/attach.ts';
 import { DEFAULT_CONNECTOR, loadConnector } from '../workers/connector.ts';
+import { publishReap } from '../workers/diagnostics.ts';
 import { SharedPoolClient } from '../workers/pool-client.ts';
 import { type PooledConnection } from '../workers/pooled-connection.ts';
 import { type Setting } from '../workers/setting.ts';
@@ -287,6 +288,7 @@ export class SharedPool {
     // the real one (and its units) from being reaped.
     while (index >= 0) {
       const r = reclaimThread(this.core, index, this.#client.threadIndex);
+      publishReap(deadThreadId, index, r);
       total.slots += r.slots;
       total.borrowed += r.borrowed;
       total.waiters += r.waiters;

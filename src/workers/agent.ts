@@ -31,6 +31,7 @@ import { asError, Deadline } from './deadline.ts';
 import { Doorbell } from './doorbell.ts';
 import { YieldingDials } from './yielding-dials.ts';
 import { EvictionsInFlight } from './evictions-in-flight.ts';
+import { publishClose, publishEvict, publishGrant, traceDial, traceGet, traceWait, tracingGet } from './diagnostics.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
 import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
@@ -173,6 +174,10 @@ export class ThreadAgent implements HandleOwner {
    * touching anything but shared memory.
    */
   get(options?: GetOptions): Promise<PooledConnection> {
+    return tracingGet() ? traceGet(this.index, options?.setting, options?.timeoutMs, () => this.getUntraced(options)) : this.getUntraced(options);
+  }
+
+  private getUntraced(options?: GetOptions): Promise<PooledConnection> {
     try {
       checkGetOptions(options);
     } catch (error) {
@@ -378,7 +383,7 @@ export class ThreadAgent implements HandleOwner {
       return Promise.reject(new PoolWaiterCapError(this.config.maxWaiters));
     }
     core.stats.add(this.index, STAT.WAIT_COUNT);
-    return new Promise<PooledConnection>((resolve, reject) => {
+    return traceWait(this.index, wanted, new Promise<PooledConnection>((resolve, reject) => {
       const caller = deadline.caller;
       const waiter: LocalWaiter = {
         setting: wanted, cell, age: 0, startMs, dialing: false, granted: false,
@@ -386,7 +391,7 @@ export class ThreadAgent implements HandleOwner {
         serve: (slot) => {
           if (caller) caller.removeEventListener('abort', onAbort);
           const waitedNs = (core.memory.nowMs() - startMs) * 1e6;
-          core.stats.add(this.index, STAT.WAIT_TIME_NS, waitedNs);
+          core.stats.addWait(this.index, waitedNs);
           if (waiter.granted) {
             core.stats.add(this.index, STAT.CROSS_WAIT_COUNT);
             core.stats.add(this.index, STAT.CROSS_WAIT_TIME_NS, waitedNs);
@@ -415,7 +420,7 @@ export class ThreadAgent implements HandleOwner {
       // check make sure the waiter does not sit next to free capacity.
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
       else if (!this.yieldForWaiter() && this.handoff.mayEvict(0)) this.evictForWaiter();
-    });
+    }));
   }
 
   /** A waiter unlinked because its signal ended or its deadline passed: end its cell, fail it. */
@@ -570,6 +575,7 @@ export class ThreadAgent implements HandleOwner {
     if (!claimed) return false;
     this.evictions.add(claimed.slot, claimed.owner);
     this.core.stats.add(this.index, STAT.EVICTIONS);
+    publishEvict(this.index, claimed.owner);
     this.ringEvict(claimed.owner);
     return true;
   }
@@ -596,6 +602,7 @@ export class ThreadAgent implements HandleOwner {
     this.core.slots.setState(slot, SLOT_STATE.CLOSING);
     if (conn) {
       this.core.stats.add(this.index, STAT.CLOSED);
+      publishClose(this.index, slot);
       try {
         const done = conn.close();
         if (done && typeof (done as Promise<void>).then === 'function') this.track((done as Promise<void>).catch(() => {}));
@@ -630,7 +637,10 @@ export class ThreadAgent implements HandleOwner {
     const owner = passUnitOn(this.core, this.index, granted);
     if (owner === RELEASED) return;
     if (owner === this.index) this.takeGrant(granted.cell);
-    else this.core.stats.add(this.index, STAT.GRANTS);
+    else {
+      this.core.stats.add(this.index, STAT.GRANTS);
+      publishGrant(this.index, owner);
+    }
   }
 
   /** A cell of ours was granted a unit: dial for its waiter (or the oldest one if it left). */
@@ -703,7 +713,7 @@ export class ThreadAgent implements HandleOwner {
       signal.throwIfAborted();
       const connector = await this.getConnector();
       signal.throwIfAborted();
-      conn = await connector.connect(dialOptions(this.config.connector), signal);
+      conn = await traceDial(this.index, slot, () => connector.connect(dialOptions(this.config.connector), signal));
     } catch (error) {
       core.stats.add(this.index, STAT.DIAL_FAILURES);
       throw error;
@@ -940,6 +950,7 @@ export class ThreadAgent implements HandleOwner {
       return;
     }
     core.stats.add(this.index, STAT.GRANTS);
+    publishGrant(this.index, owner);
     core.threads.ring(owner, REQUEST.GRANT);
   }
 

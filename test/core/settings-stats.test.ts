@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { H, PoolLimitError, SETTING_TEXT_BYTES, SharedCore, STAT, STAT_COUNT } from '../../src/core/index.ts';
+import { WAIT_BUCKET_FIRST, WAIT_BUCKETS_MS } from '../../src/core/stats.ts';
 import { makeCore } from './helpers.ts';
 
 describe('SettingsRegistry', () => {
@@ -124,8 +125,22 @@ describe('ThreadStats', () => {
     const st = makeCore().stats;
     st.add(0, STAT.REAPED_THREADS, 2);
     const snap = st.snapshot();
-    expect(Object.keys(snap)).toHaveLength(STAT_COUNT);
+    // The named counters come first; the wait histogram's buckets follow them.
+    expect(Object.keys(snap)).toHaveLength(WAIT_BUCKET_FIRST);
+    expect(STAT_COUNT).toBe(WAIT_BUCKET_FIRST + WAIT_BUCKETS_MS.length + 1);
     expect(snap.REAPED_THREADS).toBe(2);
     expect(snap.GET).toBe(0);
+  });
+
+  it('addWait: the wait time and one bucket (upper bound inclusive; longer than the last bound: the overflow bucket)', () => {
+    const st = makeCore().stats;
+    st.addWait(0, 1e6); // exactly 1 ms: the ≤ 1 ms bucket
+    st.addWait(0, 1e6 + 1);
+    st.addWait(0, 60_000e6);
+    expect(st.of(0, STAT.WAIT_TIME_NS)).toBe(1e6 + 1e6 + 1 + 60_000e6);
+    const bucket = (ms: number): number => st.of(0, WAIT_BUCKET_FIRST + WAIT_BUCKETS_MS.indexOf(ms));
+    expect(bucket(1)).toBe(1);
+    expect(bucket(2.5)).toBe(1);
+    expect(st.of(0, WAIT_BUCKET_FIRST + WAIT_BUCKETS_MS.length)).toBe(1);
   });
 });
