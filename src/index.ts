@@ -5,7 +5,7 @@
 export { createSharedPool, SharedPool } from './host/shared-pool.ts';
 export type { SharedPoolOptions } from './host/options.ts';
 export { attachSharedPool, type PoolHandle } from './workers/attach.ts';
-export { SharedPoolClient } from './workers/pool-client.ts';
+export { SharedPoolClient, type Mysql2CompatiblePool } from './workers/pool-client.ts';
 export { PooledConnection } from './workers/pooled-connection.ts';
 export { Setting } from './workers/setting.ts';
 export type { GetOptions } from './workers/agent.ts';

@@ -13,6 +13,12 @@ import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf }
 import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 import { SharedMysql2Pool } from './mysql2-pool/pool.ts';
 
+/**
+ * What asMysql2Pool() returns, typed as mysql2's Pool. The extra end() overload is the same method
+ * (it calls back with no error, as mysql2's does) in the form Knex's `connectionPool` typing asks for.
+ */
+export type Mysql2CompatiblePool = Mysql2Pool & { end(callback?: (error?: Error) => void): void };
+
 export class SharedPoolClient {
   readonly #agent: ThreadAgent;
   #mysql2Pool: SharedMysql2Pool | null = null;
@@ -96,13 +102,13 @@ export class SharedPoolClient {
    * destroy() taints. Needs the mysql2 connector. Without options, the same view on every call.
    * Its end() ends the view, not the pool.
    */
-  asMysql2Pool(options?: GetOptions): Mysql2Pool {
+  asMysql2Pool(options?: GetOptions): Mysql2CompatiblePool {
     if (options !== undefined) {
       checkGetOptions(options);
-      return this.newMysql2Pool(options) as unknown as Mysql2Pool;
+      return this.newMysql2Pool(options) as unknown as Mysql2CompatiblePool;
     }
     this.#mysql2Pool ??= this.newMysql2Pool(undefined);
-    return this.#mysql2Pool as unknown as Mysql2Pool;
+    return this.#mysql2Pool as unknown as Mysql2CompatiblePool;
   }
 
   private newMysql2Pool(options: GetOptions | undefined): SharedMysql2Pool {

@@ -147,9 +147,9 @@ export class SharedMysql2Pool extends EventEmitter {
    * Ends this view: later getConnection() calls fail with PoolClosedError; connections still
    * borrowed stay usable until released. The shared pool stays open (close it with SharedPool.close()).
    */
-  end(callback?: (error?: Error | null) => void): void {
+  end(callback?: (error?: Error) => void): void {
     this._closed = true;
-    if (typeof callback === 'function') process.nextTick(callback, null);
+    if (typeof callback === 'function') process.nextTick(callback);
   }
 
   escape(value: unknown): string {
