@@ -174,7 +174,7 @@ export class ThreadAgent implements HandleOwner {
    * touching anything but shared memory.
    */
   get(options?: GetOptions): Promise<PooledConnection> {
-    return tracingGet() ? traceGet(this.index, options?.setting, options?.timeoutMs, () => this.getUntraced(options)) : this.getUntraced(options);
+    return tracingGet() ? traceGet(this.index, options, this.getUntraced, this) : this.getUntraced(options);
   }
 
   private getUntraced(options?: GetOptions): Promise<PooledConnection> {

@@ -47,8 +47,15 @@ export function tracingGet(): boolean {
   return getChannel.hasSubscribers;
 }
 
-export function traceGet<T>(thread: number, setting: { id: number } | null | undefined, timeoutMs: number | undefined, run: () => Promise<T>): Promise<T> {
-  return getChannel.tracePromise(run, { thread, setting: setting ? setting.id : null, timeoutMs });
+/**
+ * Runs `acquire.call(agent, options)` inside the get tracing channel. No closure: get() stays
+ * allocation-free when nobody traces.
+ */
+export function traceGet<O extends { setting?: { id: number } | null; timeoutMs?: number }, T>(
+  thread: number, options: O | undefined, acquire: (options?: O) => Promise<T>, agent: object,
+): Promise<T> {
+  const context = { thread, setting: options?.setting ? options.setting.id : null, timeoutMs: options?.timeoutMs };
+  return getChannel.tracePromise(acquire, context, agent, options);
 }
 
 /** Traces an enqueued wait (`waiting` already created); returns it unchanged when nobody listens. */
