@@ -20,8 +20,11 @@ export interface OrmAdapter {
   insert(name: string): Promise<void>;
   /** Inserts `names` in one transaction that commits; returns the session id the transaction ran on. */
   txCommit(names: string[]): Promise<number>;
-  /** Inserts `name` in a transaction that throws Boom; returns the session id it ran on. */
-  txThrow(name: string): Promise<number>;
+  /**
+   * Inserts `names` concurrently in one transaction (the ORM queues them on its connection), then
+   * throws Boom; returns the session id the transaction ran on.
+   */
+  txThrow(names: string[]): Promise<number>;
   /** Names of the table's rows in id order, read with the ORM's streaming API. */
   streamNames(): Promise<string[]>;
   /** A transaction: insert, `SLEEP(sleepS)`, commit. */
@@ -60,10 +63,10 @@ function kyselyAdapter(client: SharedPoolClient, table: string): OrmAdapter {
         return sessionId(trx);
       });
     },
-    async txThrow(name) {
+    async txThrow(names) {
       let id = -1;
       await expectBoom(() => db.transaction().execute(async (trx) => {
-        await trx.insertInto(table).values({ name }).execute();
+        await Promise.all(names.map((name) => trx.insertInto(table).values({ name }).execute()));
         id = await sessionId(trx);
         throw new Boom('rollback please');
       }));
@@ -105,10 +108,10 @@ function drizzleAdapter(client: SharedPoolClient, table: string): OrmAdapter {
         return sessionId(tx);
       });
     },
-    async txThrow(name) {
+    async txThrow(names) {
       let id = -1;
       await expectBoom(() => db.transaction(async (tx) => {
-        await tx.insert(t).values({ name });
+        await Promise.all(names.map((name) => tx.insert(t).values({ name })));
         id = await sessionId(tx);
         throw new Boom('rollback please');
       }));
@@ -149,10 +152,10 @@ function knexAdapter(client: SharedPoolClient, table: string): OrmAdapter {
         return sessionId(trx);
       });
     },
-    async txThrow(name) {
+    async txThrow(names) {
       let id = -1;
       await expectBoom(() => db.transaction(async (trx) => {
-        await trx(table).insert({ name });
+        await Promise.all(names.map((name) => trx(table).insert({ name })));
         id = await sessionId(trx);
         throw new Boom('rollback please');
       }));

@@ -31,7 +31,7 @@ export default async function task(t: OrmTask): Promise<Record<string, unknown>>
     case 'txCommit':
       return { threadId, session: await orm.txCommit(names) };
     case 'txThrow': {
-      const session = await orm.txThrow(names[0]);
+      const session = await orm.txThrow(names);
       // The next borrow in this thread gets the same connection (its stacks are LIFO): it must be
       // out of the transaction.
       const conn = await client.get();

@@ -79,7 +79,7 @@ export async function ormSuite(orm: OrmName): Promise<void> {
     it('a transaction that throws rolls back on one connection, which comes back out of the transaction', async () => {
       await start(2, 1);
       await run({ op: 'insert', names: ['before'] });
-      const r = await run({ op: 'txThrow', names: ['doomed'] });
+      const r = await run({ op: 'txThrow', names: ['doomed-1', 'doomed-2', 'doomed-3'] });
       expect(await names()).toEqual(['before']);
       expect(r.next, 'the next borrow got the transaction’s connection').toBe(r.session);
       expect(r.inTransaction).toBe(0);
