@@ -83,6 +83,12 @@ export interface MysqlEnv {
    * disconnects asynchronously — and returns the last count.
    */
   untilSessions(n: number, ms?: number): Promise<number>;
+  /**
+   * Polls (20 ms) until the pool's session ids are exactly `ids` (any order), for at most `ms`, and
+   * returns the last list sorted. The server drops a closed session a moment after the client
+   * closed it, so a check right after a close must wait for it.
+   */
+  untilSessionIds(ids: number[], ms?: number): Promise<number[]>;
   /** KILL CONNECTION <id> from the admin connection. */
   kill(id: number): Promise<void>;
   /** Drops the user and closes the admin connection. */
@@ -116,6 +122,15 @@ export async function setupMysql(): Promise<MysqlEnv> {
       for (;;) {
         const count = await sessions();
         if (count === n || performance.now() > end) return count;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async untilSessionIds(ids, ms = 3000) {
+      const want = JSON.stringify([...ids].sort((x, y) => x - y));
+      const end = performance.now() + ms;
+      for (;;) {
+        const now = (await sessionIds()).sort((x, y) => x - y);
+        if (JSON.stringify(now) === want || performance.now() > end) return now;
         await new Promise((r) => setTimeout(r, 20));
       }
     },
