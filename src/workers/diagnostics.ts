@@ -13,6 +13,7 @@
  * - `shared-mysql-pool:evict`: a waiter of `thread` claimed an idle connection of `owner`; `{ thread, owner }`.
  * - `shared-mysql-pool:reap`: the host reclaimed a thread that left; `{ threadId, thread, slots, borrowed, waiters, grants }`.
  * - `shared-mysql-pool:close`: a connection was closed; `{ thread, slot }`.
+ * - `shared-mysql-pool:leak` (leak-detector.ts): a connection held past leakDetectionMs, and its return.
  *
  * `thread` is the publishing thread's index in the pool's thread registry (stats().PerThread[].Thread).
  * diagnostics_channel is per thread: subscribe in every thread whose events you want (each worker

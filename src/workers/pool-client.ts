@@ -12,6 +12,7 @@ import { type QueryCallOptions, type Sql } from './query-timeout.ts';
 import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf } from './arguments.ts';
 import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 import { SharedMysql2Pool } from './mysql2-pool/pool.ts';
+import { dialOptions } from './connector.ts';
 
 /**
  * What asMysql2Pool() returns, typed as mysql2's Pool. The extra end() overload is the same method
@@ -113,7 +114,8 @@ export class SharedPoolClient {
 
   private newMysql2Pool(options: GetOptions | undefined): SharedMysql2Pool {
     const agent = this.#agent;
-    return new SharedMysql2Pool(agent, agent.config.connector.options, agent.core.memory.layout.maxCapacity, options);
+    // The connection options as this thread dials with them (unsealed); the view keeps only format options.
+    return new SharedMysql2Pool(agent, dialOptions(agent.config.connector), agent.core.memory.layout.maxCapacity, options);
   }
 
   stats(): PoolStats {
