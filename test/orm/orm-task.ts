@@ -3,6 +3,7 @@
  * from workerData. One ORM instance per (thread, ORM, table).
  */
 import { threadId, workerData } from 'node:worker_threads';
+import type { RowDataPacket } from 'mysql2';
 import { attachSharedPool } from '../../src/index.ts';
 import { makeAdapter, type OrmAdapter, type OrmName } from './adapters.ts';
 
@@ -36,7 +37,7 @@ export default async function task(t: OrmTask): Promise<Record<string, unknown>>
       // out of the transaction.
       const conn = await client.get();
       try {
-        const [rows] = await conn.query<[{ t: number; id: number }[]]>('select @@in_transaction as t, connection_id() as id');
+        const [rows] = await conn.query<RowDataPacket[]>('select @@in_transaction as t, connection_id() as id');
         return { threadId, session, next: Number(rows[0].id), inTransaction: Number(rows[0].t) };
       } finally {
         conn.recycle();
