@@ -531,6 +531,9 @@ export class ThreadAgent implements HandleOwner {
       this.waitTimer = null;
       return;
     }
+    // Units already granted to our cells are taken first: the tick can run before the doorbell's
+    // turn (a timer expiring before the waitAsync settles), and must not ask for them a second time.
+    this.handleGrants();
     const now = this.core.memory.nowMs();
     let n = this.waitlist.maybeStarvingCount(now);
     while (n-- > 0) {
@@ -566,8 +569,9 @@ export class ThreadAgent implements HandleOwner {
    * it on its next turn and passes the unit to the oldest waiter (see handleEvictions()).
    */
   private evictForWaiter(): boolean {
-    // At most one eviction in flight per waiter (a busy owner answers late; see evictions-in-flight.ts).
-    if (this.evictions.pending() >= this.waitlist.length) {
+    // At most one eviction in flight per waiter that still needs a unit: one dialling, or whose cell
+    // was granted a unit its doorbell has not taken yet, needs none (see evictions-in-flight.ts).
+    if (this.evictions.pending() >= this.waitlist.unservedCount(this.core.memory.nowMs(), this.hasGrantedCell)) {
       this.evictions.forEachOwner(this.ringEvict);
       return false;
     }
@@ -581,6 +585,8 @@ export class ThreadAgent implements HandleOwner {
   }
 
   private readonly ringEvict = (owner: number): void => this.core.threads.ring(owner, REQUEST.EVICT);
+
+  private readonly hasGrantedCell = (w: LocalWaiter): boolean => w.cell >= 0 && this.core.waiters.state(w.cell) === CELL_STATE.GRANTED;
 
   // ------------------------------------------------------------------------------------------
   // units

@@ -64,6 +64,13 @@ export class LocalWaitlist {
     return this.list.find((w) => !w.dialing && !isDead(w, now));
   }
 
+  /** Live waiters with no dial in flight for them and no unit on its way (`hasUnit`, e.g. a granted cell). */
+  unservedCount(now: number, hasUnit: (w: LocalWaiter) => boolean): number {
+    let n = 0;
+    for (const w of this.list) if (!w.dialing && !isDead(w, now) && !hasUnit(w)) n++;
+    return n;
+  }
+
   /** Live waiters never passed over (smartconnpool's maybeStarvingCount). */
   maybeStarvingCount(now?: number): number {
     let n = 0;

@@ -8,36 +8,21 @@
  *   - waiter cells: no wait of their own; a granted cell is woken through its owner's doorbell (GRANT),
  *     so the doorbell fix covers them (tested with a GRANT landing in the window).
  */
-import { threadId } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSharedPool, type SharedPool } from '../../src/index.ts';
-import { REQUEST, SharedCore } from '../../src/core/index.ts';
-import { ThreadAgent } from '../../src/workers/agent.ts';
+import { describe, expect, it } from 'vitest';
+import { createSharedPool } from '../../src/index.ts';
+import { REQUEST } from '../../src/core/index.ts';
 import { drainTo } from '../../src/host/drain.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
+import { useAgents } from '../support/second-agent.ts';
 import { within } from '../support/timing.ts';
 
-let pool: SharedPool | null = null;
-const agents: ThreadAgent[] = [];
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.detach();
-  await pool?.close({ timeoutMs: 2000 }).catch(() => {});
-  pool = null;
-});
-
-/** A second agent in this thread, on its own view of the buffer (so its registry can be wrapped alone). */
-function secondAgent(p: SharedPool): { agent: ThreadAgent; core: SharedCore } {
-  const core = SharedCore.attach(p.core.buffer);
-  // Registered under a made-up threadId: one threadId registered twice is what verify() reports as a leak.
-  const agent = new ThreadAgent(core, core.threads.attach(threadId + 1000 + agents.length), p.handle.config);
-  agents.push(agent);
-  return { agent, core };
-}
+const agents = useAgents();
+const secondAgent = agents.add;
 
 describe('lost wake-ups', () => {
   it('thread doorbell: an EVICT rung after the owner took its request bits (before it re-armed) is still handled', async () => {
     const { connector } = fakeConnector();
-    pool = await createSharedPool({ connector, capacity: 1, maxThreads: 4 });
+    const pool = agents.pool = await createSharedPool({ connector, capacity: 1, maxThreads: 4 });
     const { agent: owner, core } = secondAgent(pool);
     // The owner holds the only connection, idle.
     (await owner.get()).recycle();
@@ -48,7 +33,7 @@ describe('lost wake-ups', () => {
     let got: Promise<unknown> | null = null;
     core.threads.takeRequests = (index: number): number => {
       const bits = take(index);
-      if (got === null) got = pool!.get({ timeoutMs: 1000 }).then((c) => c.recycle());
+      if (got === null) got = pool.get({ timeoutMs: 1000 }).then((c) => c.recycle());
       return bits;
     };
     // Some unrelated request starts a handling round.
@@ -62,7 +47,7 @@ describe('lost wake-ups', () => {
 
   it('waiter cell: a GRANT rung after the waiting thread took its request bits (before it re-armed) still serves the waiter', async () => {
     const { connector } = fakeConnector();
-    pool = await createSharedPool({ connector, capacity: 1, maxThreads: 4, handoffDelayMs: 0 });
+    const pool = agents.pool = await createSharedPool({ connector, capacity: 1, maxThreads: 4, handoffDelayMs: 0 });
     const { agent: waiterThread, core } = secondAgent(pool);
     const held = await pool.get();
     const waiting = waiterThread.get({ timeoutMs: 1000 });
@@ -89,7 +74,7 @@ describe('lost wake-ups', () => {
 
   it('drain bell: a release between the active check and the wait still ends the drain', async () => {
     const { connector } = fakeConnector();
-    pool = await createSharedPool({ connector, capacity: 1 });
+    const pool = agents.pool = await createSharedPool({ connector, capacity: 1 });
     const conn = await pool.get();
     const counters = pool.core.counters;
     const wait = counters.waitDrainBell.bind(counters);

@@ -1,0 +1,67 @@
+/**
+ * Over-eviction, forced through seams (no sleeps): a waiter asks for one unit at a time, whatever
+ * order the owner's close, the grant and the waiter's own starvation tick run in. On a slow machine
+ * (arm64 emulated) the tick regularly ran between "the owner closed the evicted connection and
+ * granted its unit to the waiter's cell" and "the waiter's doorbell took the grant": the unit was
+ * no longer in flight as an eviction and not yet a dial, so the tick claimed a second connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { createSharedPool } from '../../src/index.ts';
+import { REQUEST } from '../../src/core/index.ts';
+import { type ThreadAgent } from '../../src/workers/agent.ts';
+import { fakeConnector } from '../support/fake-connector.ts';
+import { useAgents } from '../support/second-agent.ts';
+
+const agents = useAgents();
+
+/** The waiting agent's starvation tick, run now (as a timer would, before its doorbell's turn). */
+const tick = (agent: ThreadAgent): void => (agent as unknown as { starvationTick(): void }).starvationTick();
+
+describe('over-eviction', () => {
+  it('the tick between the grant of the evicted unit and the doorbell that takes it evicts nothing more', async () => {
+    const { connector, control } = fakeConnector();
+    const pool = agents.pool = await createSharedPool({ connector, capacity: 2, maxThreads: 4 });
+    const owner = agents.add(pool).agent;
+    const held = [await owner.get(), await owner.get()];
+    for (const c of held) c.recycle();
+    // The waiter (main thread) holds nothing: its get evicts one of the owner's idle connections at once.
+    const waiting = pool.get({ timeoutMs: 5000 });
+    expect(pool.stats().Evictions).toBe(1);
+    // The owner answers synchronously: closes the claimed connection, grants its unit to the cell.
+    owner.handleRequests(REQUEST.EVICT);
+    expect(control.closed).toBe(1);
+    // The waiter's tick runs before its doorbell has taken the grant.
+    tick(pool.client.agent);
+    expect(pool.stats().Evictions).toBe(1);
+    (await waiting).recycle();
+    await owner.settled();
+    await pool.settled();
+    expect(control.closed).toBe(1);
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('a waiter already dialling does not count as one that still needs an eviction', async () => {
+    const { connector, control } = fakeConnector();
+    const pool = agents.pool = await createSharedPool({ connector, capacity: 3, maxThreads: 4, handoffDelayMs: 0 });
+    const owner = agents.add(pool).agent;
+    const held = [await owner.get(), await owner.get(), await owner.get()];
+    for (const c of held) c.recycle();
+    control.block = true; // dials hang: the first waiter stays "dialling" with its granted unit
+    const first = pool.get({ timeoutMs: 5000 });
+    owner.handleRequests(REQUEST.EVICT); // first waiter granted
+    tick(pool.client.agent); // takes the grant: its dial starts (blocked)
+    const second = pool.get({ timeoutMs: 5000 }); // evicts one for itself (one per waiter)
+    expect(pool.stats().Evictions).toBe(2);
+    tick(pool.client.agent); // one eviction in flight for the one waiter that needs a unit: nothing more
+    expect(pool.stats().Evictions).toBe(2);
+    owner.handleRequests(REQUEST.EVICT);
+    tick(pool.client.agent);
+    expect(pool.stats().Evictions).toBe(2);
+    control.release();
+    (await first).recycle();
+    (await second).recycle();
+    await owner.settled();
+    await pool.settled();
+    expect(pool.verify()).toEqual([]);
+  });
+});
