@@ -7,6 +7,8 @@
  * that does not honour cancellation). ApplySetting / ResetSetting can be told to fail.
  */
 import type { PoolConnection } from '../../src/workers/connector.ts';
+import { threadId } from 'node:worker_threads';
+import { type SharedPool } from '../../src/index.ts';
 import { scaled } from './time-scale.ts';
 
 export const F = {
@@ -28,8 +30,18 @@ export const F = {
   RESETS: 15,
   ABORTED: 16,
   QUERIES: 17,
+  /** Connections still counted open by a thread when it exited (counted closed by threadExited). */
+  DIED_OPEN: 18,
 } as const;
 const WORDS = 32;
+/**
+ * Per-thread open counts after the fields: THREADS entries of [threadId + 1, open]. A thread that
+ * exits takes its sockets with it (Node closes its handles; close() is never called): without these
+ * counts openNow and peakOpen would keep its connections open forever, and the dials made with the
+ * units reaped from it would read as a capacity breach.
+ */
+const THREADS = 256;
+const TABLE = WORDS;
 
 export interface FakeOptions {
   control: SharedArrayBuffer;
@@ -38,7 +50,7 @@ export interface FakeOptions {
 export class FakeControl {
   readonly buffer: SharedArrayBuffer;
   readonly words: Int32Array;
-  constructor(buffer = new SharedArrayBuffer(WORDS * 4)) {
+  constructor(buffer = new SharedArrayBuffer((WORDS + 2 * THREADS) * 4)) {
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
   }
@@ -71,6 +83,38 @@ export class FakeControl {
     Atomics.add(this.words, F.GATE, 1);
     Atomics.notify(this.words, F.GATE);
   }
+  /** This thread's open count (its entry is claimed on first use). */
+  openOf(tid: number): number {
+    const w = this.words;
+    let free = -1;
+    for (let i = 0; i < THREADS; i++) {
+      const key = Atomics.load(w, TABLE + 2 * i);
+      if (key === tid + 1) return TABLE + 2 * i + 1;
+      if (key === 0 && free < 0) free = i;
+    }
+    // Only `tid` itself claims its entry, so a lost CAS means another thread took this one: rescan.
+    if (free >= 0 && Atomics.compareExchange(w, TABLE + 2 * free, 0, tid + 1) === 0) return TABLE + 2 * free + 1;
+    if (free >= 0) return this.openOf(tid);
+    throw new Error(`fake connector: more than ${THREADS} threads hold connections at once`);
+  }
+  /**
+   * Thread `tid` has exited: the connections it still had open died with it. Counted closed here
+   * (openNow, diedOpen), not in `closed` (close() never ran). Call it before its units move on:
+   * countReaped() does so when the pool reaps the thread.
+   */
+  threadExited(tid: number): number {
+    const w = this.words;
+    for (let i = 0; i < THREADS; i++) {
+      if (Atomics.load(w, TABLE + 2 * i) !== tid + 1) continue;
+      const open = Atomics.exchange(w, TABLE + 2 * i + 1, 0);
+      Atomics.sub(w, F.OPEN_NOW, open);
+      Atomics.add(w, F.DIED_OPEN, open);
+      Atomics.store(w, TABLE + 2 * i, 0);
+      return open;
+    }
+    return 0;
+  }
+  get diedOpen(): number { return this.get(F.DIED_OPEN); }
   /** Resolves once at least `n` connects are blocked. */
   async untilBlocked(n: number, timeoutMs = 10_000): Promise<void> {
     await until(() => this.blockedNow >= n, timeoutMs, `${n} blocked connects (now ${this.blockedNow})`);
@@ -110,6 +154,7 @@ export class FakeConnection implements PoolConnection {
     this.closedFlag = true;
     Atomics.add(this.control.words, F.CLOSED, 1);
     Atomics.sub(this.control.words, F.OPEN_NOW, 1);
+    Atomics.sub(this.control.words, this.control.openOf(threadId), 1);
   }
   isClosed(): boolean {
     return this.closedFlag;
@@ -134,6 +179,7 @@ export async function connect(options: unknown, signal: AbortSignal): Promise<Po
   if (control.get(F.FAIL_CONNECT)) throw new Error('failed to connect: forced failure');
   const id = Atomics.add(w, F.LAST_ID, 1) + 1;
   Atomics.add(w, F.OPENED, 1);
+  Atomics.add(w, control.openOf(threadId), 1);
   const now = Atomics.add(w, F.OPEN_NOW, 1) + 1;
   for (;;) {
     const peak = Atomics.load(w, F.PEAK_OPEN);
@@ -197,4 +243,17 @@ async function blocked(control: FakeControl, signal: AbortSignal | undefined): P
 export function fakeConnector(): { control: FakeControl; connector: { module: string; options: FakeOptions } } {
   const control = new FakeControl();
   return { control, connector: { module: new URL('./fake-connector.ts', import.meta.url).href, options: { control: control.buffer } } };
+}
+
+/**
+ * Counts the connections of every thread `pool` reaps as closed (threadExited) just before the pool
+ * moves its units on. The pool reaps a thread only once it has exited (watch(): the Worker's 'exit'),
+ * so its sockets are gone by then.
+ */
+export function countReaped(pool: SharedPool, control: FakeControl): void {
+  const reap = pool.reap.bind(pool);
+  pool.reap = (deadThreadId: number) => {
+    control.threadExited(deadThreadId);
+    return reap(deadThreadId);
+  };
 }

@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, PoolOptionError, type SharedPool } from '../../src/index.ts';
-import { fakeConnector, until } from '../support/fake-connector.ts';
+import { countReaped, fakeConnector, until } from '../support/fake-connector.ts';
 import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;
@@ -32,6 +32,9 @@ describe('piscina', () => {
       workerData: { pool: pool.handle },
     });
     pool.watch(piscina);
+    // A worker destroyed mid-run (idle past idleTimeout while the last tasks run) takes its
+    // connections with it: counted closed when reaped, before its units move (exited-thread.test.ts).
+    countReaped(pool, control);
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => piscina!.run({ spin: 300_000 + (i % 7) * 10_000 })));
     expect(results).toHaveLength(200);
     const threadsUsed = new Set(results.map((r: { threadId: number }) => r.threadId));
@@ -53,5 +56,6 @@ describe('piscina', () => {
     expect(pool.stats()).toMatchObject({ Active: 0, InUse: 0 });
     expect(pool.verify()).toEqual([]);
     await pool.close();
+    expect(control.openNow).toBe(0);
   });
 });
