@@ -676,11 +676,11 @@ export class ThreadAgent implements HandleOwner {
     const slot = this.takeFreeSlot();
     const dial = this.dials.start(false);
     waiter.dial = dial;
-    this.track(this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), 0).finally(() => {
-      this.dials.end(dial);
-      waiter.dial = null;
-    }).then(
+    // The dial ends after its unit moved on (a yielded one counts until then: yielding-dials.ts).
+    this.track(this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), 0).then(
       () => {
+        waiter.dial = null;
+        this.dials.end(dial);
         waiter.dialing = false;
         if (this.waitlist.remove(waiter)) {
           this.endCell(waiter);
@@ -690,6 +690,7 @@ export class ThreadAgent implements HandleOwner {
         }
       },
       (error: unknown) => {
+        waiter.dial = null;
         waiter.dialing = false;
         this.freeSlot(slot);
         if (this.waitlist.remove(waiter)) {
@@ -697,6 +698,7 @@ export class ThreadAgent implements HandleOwner {
           waiter.fail(this.lifetime.signal.aborted ? new PoolClosedError() : asError(error));
         }
         this.passUnit();
+        this.dials.end(dial);
       },
     ));
   }
@@ -752,11 +754,16 @@ export class ThreadAgent implements HandleOwner {
   /** Reopens a held slot in the background with the lifetime signal (fix 3), keeping `settingId` (fix 4). */
   private reopenInBackground(slot: number, settingId: number): void {
     const dial = this.dials.start(true);
-    this.track(this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), settingId).finally(() => this.dials.end(dial)).then(
-      () => this.tryReturnConn(slot, true),
+    // The dial ends after its unit moved on (a yielded one counts until then: yielding-dials.ts).
+    this.track(this.dialInto(slot, AbortSignal.any([this.lifetime.signal, dial.signal]), settingId).then(
+      () => {
+        this.dials.end(dial);
+        this.tryReturnConn(slot, true);
+      },
       () => {
         this.freeSlot(slot);
         this.passUnit();
+        this.dials.end(dial);
       },
     ));
   }

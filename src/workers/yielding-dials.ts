@@ -38,6 +38,11 @@ export class YieldingDials {
   private readonly index: number;
   /** In-flight dials that nobody waits for, oldest first. */
   private readonly yieldable = new Set<YieldingDial>();
+  /**
+   * Dials aborted for a waiter whose unit has not moved on yet: still counted as yieldable, so a
+   * waiter's tick in that window rings this thread again instead of evicting a connection as well.
+   */
+  private readonly yielding = new Set<YieldingDial>();
 
   constructor(threads: ThreadRegistry, index: number) {
     this.threads = threads;
@@ -59,20 +64,21 @@ export class YieldingDials {
     this.threads.addYieldable(this.index, 1);
   }
 
-  /** The dial ended (either way). */
+  /** The dial ended (either way) and, if it failed, its unit was passed on. */
   end(dial: YieldingDial): void {
-    if (this.yieldable.delete(dial)) this.threads.addYieldable(this.index, -1);
+    if (this.yieldable.delete(dial) || this.yielding.delete(dial)) this.threads.addYieldable(this.index, -1);
   }
 
   /** Forgets every dial (the thread detaches; its lifetime signal aborts them). */
   clear(): void {
-    for (const dial of this.yieldable) this.end(dial);
+    for (const dial of [...this.yieldable, ...this.yielding]) this.end(dial);
   }
 
   /** Aborts the oldest yieldable dial of this thread; false if there is none. */
   abortOne(): boolean {
     for (const dial of this.yieldable) {
-      this.end(dial);
+      this.yieldable.delete(dial);
+      this.yielding.add(dial);
       dial.controller.abort(new DialYielded());
       return true;
     }

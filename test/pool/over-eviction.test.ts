@@ -64,4 +64,30 @@ describe('over-eviction', () => {
     await pool.settled();
     expect(pool.verify()).toEqual([]);
   });
+
+  it('a dial yielded for the waiter counts until its unit has moved: the tick in between evicts nothing', async () => {
+    const { connector, control } = fakeConnector();
+    const p = agents.pool = await createSharedPool({ connector, capacity: 3, maxThreads: 4 });
+    const owner = agents.add(p).agent;
+    const held = [await owner.get(), await owner.get(), await owner.get()];
+    control.block = true;
+    held[0].taint(); // its refill dials in the background (blocked): a yieldable dial
+    held[1].recycle();
+    held[2].recycle();
+    expect(p.core.threads.yieldableTotal).toBe(1);
+    // The waiter (main, holding nothing) asks the owner to yield its dial instead of evicting.
+    const waiting = p.get({ timeoutMs: 5000 });
+    expect(p.stats().Evictions).toBe(0);
+    // The owner aborts the dial; its unit is passed on a few microtasks later. The waiter's tick
+    // runs in that window (another thread runs in parallel; here: synchronously after the abort).
+    owner.handleRequests(REQUEST.YIELD);
+    tick(p.client.agent);
+    expect(p.stats().Evictions).toBe(0);
+    control.release();
+    (await waiting).recycle();
+    await owner.settled();
+    await p.settled();
+    expect(control.closed).toBe(1); // the tainted one only: no idle connection was evicted
+    expect(p.verify()).toEqual([]);
+  });
 });
