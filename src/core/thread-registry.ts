@@ -142,6 +142,11 @@ export class ThreadRegistry {
     }
   }
 
+  /** Whether the owner has finished handling every ring up to doorbell value `target` (wrap-safe). */
+  answeredUpTo(index: number, target: number): boolean {
+    return ((Atomics.load(this.threads, index * THREAD_WORDS + T.ANSWERED) - target) | 0) >= 0;
+  }
+
   /** Whether the owner has handled every ring so far (false: a ring is pending, or nobody serves this entry). */
   hasAnswered(index: number): boolean {
     const base = index * THREAD_WORDS;

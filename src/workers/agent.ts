@@ -34,7 +34,7 @@ import { EvictionsInFlight } from './evictions-in-flight.ts';
 import { publishClose, publishEvict, publishGrant, traceDial, traceGet, traceWait, tracingGet } from './diagnostics.ts';
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
-import { type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
+import { isDead, type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
 
@@ -118,7 +118,7 @@ export class ThreadAgent implements HandleOwner {
     this.cleanStack = core.cleanStack(index);
     this.handoff = new HandoffPolicy(core, index, config.handoffDelayMs);
     this.dials = new YieldingDials(core.threads, index);
-    this.evictions = new EvictionsInFlight(core.slots);
+    this.evictions = new EvictionsInFlight(core.slots, core.threads);
     this.guard = new RecycleGuard(config.resetOnRecycle ?? 'auto', config.validationTimeoutMs ?? 1000);
     this.validation = new IdleValidation(maxCapacity, config.aliveBypassWindowMs ?? 500, config.validationTimeoutMs ?? 1000);
     this.createdNs = new Float64Array(maxCapacity);
@@ -577,10 +577,10 @@ export class ThreadAgent implements HandleOwner {
     }
     const claimed = this.handoff.claimIdleElsewhere();
     if (!claimed) return false;
-    this.evictions.add(claimed.slot, claimed.owner);
     this.core.stats.add(this.index, STAT.EVICTIONS);
     publishEvict(this.index, claimed.owner);
     this.ringEvict(claimed.owner);
+    this.evictions.add(claimed.slot, claimed.owner);
     return true;
   }
 
@@ -657,7 +657,8 @@ export class ThreadAgent implements HandleOwner {
       waiter.cell = -1;
       waiter.granted = true;
     }
-    this.useUnit(waiter && !waiter.dialing ? waiter : null);
+    // A waiter past its deadline is not dialled for (its timer, not yet run, fails it): the oldest live one is.
+    this.useUnit(waiter && !waiter.dialing && !isDead(waiter, this.core.memory.nowMs()) ? waiter : null);
   }
 
   /** This thread holds a spare unit: dial for a waiter, or pass it on. */

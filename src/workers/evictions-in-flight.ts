@@ -7,39 +7,50 @@
  * claim, the tick rings the owners again: a doorbell missed for any reason costs one tick, not
  * the waiter's whole timeout.
  *
- * An eviction is in flight while its slot is still EVICTED under the same owner; once the owner
- * closed it (or the host reclaimed the owner) the slot moves on. A slot reused and evicted again
- * by someone else in between only keeps the count one higher for a moment: no extra close.
+ * An eviction is in flight until its owner has passed the unit on: while its slot is still
+ * EVICTED under the same owner, and after that until the owner has answered the doorbell value
+ * rung for it (the owner answers only once the turn that closed the slot, freed it and granted its
+ * unit has ended). Watching the slot alone ended it as soon as the owner began closing (CLOSING,
+ * then FREE): a waiter's tick in the owner's few steps before the grant evicted a second
+ * connection (arm64 emulated, every run). An owner that detached or was reaped ends it too. A slot
+ * reused and evicted again by someone else in between only keeps the count one higher for a
+ * moment: no extra close.
  */
 import { SLOT_STATE, type SlotTable } from '../core/slot-table.ts';
+import { type ThreadRegistry } from '../core/thread-registry.ts';
 
 export class EvictionsInFlight {
   private readonly slots: SlotTable;
-  /** Pairs slot, owner. */
+  private readonly threads: ThreadRegistry;
+  /** Triples slot, owner, the owner's doorbell value once rung for this eviction. */
   private readonly claimed: number[] = [];
 
-  constructor(slots: SlotTable) {
+  constructor(slots: SlotTable, threads: ThreadRegistry) {
     this.slots = slots;
+    this.threads = threads;
   }
 
+  /** Call after ringing `owner` for the eviction of `slot`. */
   add(slot: number, owner: number): void {
-    this.claimed.push(slot, owner);
+    this.claimed.push(slot, owner, this.threads.doorbell(owner));
   }
 
   /** Calls `ring` with the owner of each eviction still in flight (after pending()). */
   forEachOwner(ring: (owner: number) => void): void {
-    for (let i = 1; i < this.claimed.length; i += 2) ring(this.claimed[i]);
+    for (let i = 1; i < this.claimed.length; i += 3) ring(this.claimed[i]);
   }
 
-  /** Evictions still waiting for their owner (finished ones are forgotten here). */
+  /** Evictions whose unit their owner has not passed on yet (finished ones are forgotten here). */
   pending(): number {
     const claimed = this.claimed;
-    for (let i = 0; i < claimed.length; i += 2) {
+    for (let i = 0; i < claimed.length; i += 3) {
       const slot = claimed[i];
-      if (this.slots.state(slot) === SLOT_STATE.EVICTED && this.slots.owner(slot) === claimed[i + 1]) continue;
-      claimed.splice(i, 2);
-      i -= 2;
+      const owner = claimed[i + 1];
+      if (this.slots.state(slot) === SLOT_STATE.EVICTED && this.slots.owner(slot) === owner) continue;
+      if (this.threads.isAttached(owner) && !this.threads.answeredUpTo(owner, claimed[i + 2])) continue;
+      claimed.splice(i, 3);
+      i -= 3;
     }
-    return claimed.length >> 1;
+    return claimed.length / 3;
   }
 }

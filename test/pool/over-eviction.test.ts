@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createSharedPool } from '../../src/index.ts';
 import { REQUEST } from '../../src/core/index.ts';
 import { type ThreadAgent } from '../../src/workers/agent.ts';
-import { fakeConnector } from '../support/fake-connector.ts';
+import { fakeConnector, until } from '../support/fake-connector.ts';
 import { useAgents } from '../support/second-agent.ts';
 
 const agents = useAgents();
@@ -47,14 +47,16 @@ describe('over-eviction', () => {
     const held = [await owner.get(), await owner.get(), await owner.get()];
     for (const c of held) c.recycle();
     control.block = true; // dials hang: the first waiter stays "dialling" with its granted unit
+    const answered = (): Promise<void> => until(() => pool.core.threads.hasAnswered(owner.index), 5000, 'the owner answers');
     const first = pool.get({ timeoutMs: 5000 });
-    owner.handleRequests(REQUEST.EVICT); // first waiter granted
-    tick(pool.client.agent); // takes the grant: its dial starts (blocked)
+    await answered(); // the owner closed the evicted connection and granted its unit to the first waiter
+    tick(pool.client.agent); // takes the grant (if its doorbell has not yet): its dial starts (blocked)
+    await control.untilBlocked(1);
     const second = pool.get({ timeoutMs: 5000 }); // evicts one for itself (one per waiter)
     expect(pool.stats().Evictions).toBe(2);
     tick(pool.client.agent); // one eviction in flight for the one waiter that needs a unit: nothing more
     expect(pool.stats().Evictions).toBe(2);
-    owner.handleRequests(REQUEST.EVICT);
+    await answered();
     tick(pool.client.agent);
     expect(pool.stats().Evictions).toBe(2);
     control.release();
@@ -88,6 +90,34 @@ describe('over-eviction', () => {
     await owner.settled();
     await p.settled();
     expect(control.closed).toBe(1); // the tainted one only: no idle connection was evicted
+    expect(p.verify()).toEqual([]);
+  });
+
+  it('the tick while the owner carries the eviction out (slot closed and freed, unit not yet granted) evicts nothing more', async () => {
+    const { connector, control } = fakeConnector();
+    const p = agents.pool = await createSharedPool({ connector, capacity: 2, maxThreads: 4 });
+    const { agent: owner, core: ownerCore } = agents.add(p);
+    const held = [await owner.get(), await owner.get()];
+    for (const c of held) c.recycle();
+    const waiting = p.get({ timeoutMs: 5000 });
+    expect(p.stats().Evictions).toBe(1);
+    // Seam: the owner has closed the evicted connection and freed its slot, and is about to pass
+    // the unit on; the waiter's tick runs right then (in parallel, on a real machine).
+    const counters = ownerCore.counters;
+    const releaseIfOver = counters.releaseIfOverCapacity.bind(counters);
+    let ticked = 0;
+    counters.releaseIfOverCapacity = (): boolean => {
+      if (ticked++ === 0) tick(p.client.agent);
+      return releaseIfOver();
+    };
+    owner.handleRequests(REQUEST.EVICT);
+    expect(ticked).toBeGreaterThan(0);
+    expect(p.stats().Evictions).toBe(1);
+    counters.releaseIfOverCapacity = releaseIfOver;
+    (await waiting).recycle();
+    await owner.settled();
+    await p.settled();
+    expect(control.closed).toBe(1);
     expect(p.verify()).toEqual([]);
   });
 });
