@@ -42,12 +42,14 @@ describe('piscina', () => {
     expect(control.peakOpen).toBeLessThanOrEqual(3);
     expect(pool.stats().InUse).toBe(0);
     // Idle workers above minThreads are destroyed after idleTimeout: each one is reaped.
-    const attachedAtPeak = pool.stats().Threads;
+    // A worker destroyed mid-run is reaped before this point: count reaps from here on.
+    const { Threads: attachedAtPeak, ReapedThreads: reapedAtPeak } = pool.stats();
     expect(attachedAtPeak).toBeGreaterThanOrEqual(3);
     // A piscina worker attaches when it loads the task module, so compare with the threads that did.
     await until(() => piscina!.threads.length <= 2 && pool!.stats().Threads <= piscina!.threads.length + 1, 10_000, 'piscina to shrink and the pool to reap');
     const stats = pool.stats();
-    expect(stats.ReapedThreads).toBe(attachedAtPeak - stats.Threads);
+    // piscina may start a worker to keep minThreads meanwhile, so at least the shrink was reaped.
+    expect(stats.ReapedThreads - reapedAtPeak).toBeGreaterThanOrEqual(attachedAtPeak - stats.Threads);
     expect(stats.Active).toBeLessThanOrEqual(3);
     expect(pool.verify()).toEqual([]);
     await piscina.destroy();
