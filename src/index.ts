@@ -19,5 +19,5 @@ export type {
 export {
   PoolError, PoolClosedError, PoolTimeoutError, PoolContextExpiredError, PoolWaiterCapError,
   type UnitHolder, PoolDrainTimeoutError, PoolOptionError, StaleHandleError, LayoutMismatchError, PoolLimitError,
-  UnknownThreadError, QueryTimeoutError, type PoolErrorCode,
+  UnknownThreadError, QueryTimeoutError, PoolInvariantError, type PoolErrorCode,
 } from './core/errors.ts';

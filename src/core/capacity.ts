@@ -6,6 +6,7 @@
  * Nothing raises active past capacity: every dial first reserves a unit with reserve().
  */
 import { H } from './layout.ts';
+import { PoolInvariantError } from './errors.ts';
 
 export class CapacityCounters {
   private readonly h: Int32Array;
@@ -64,7 +65,7 @@ export class CapacityCounters {
     const previous = Atomics.sub(this.h, H.ACTIVE, 1);
     if (previous <= 0) {
       Atomics.add(this.h, H.ACTIVE, 1);
-      throw new Error(`active would go below zero (was ${previous}): a unit was released twice`);
+      throw new PoolInvariantError(`active would go below zero (was ${previous}): a unit was released twice`);
     }
     this.ringDrain();
   }
@@ -107,7 +108,7 @@ export class CapacityCounters {
     const previous = Atomics.sub(this.h, H.BORROWED, 1);
     if (previous <= 0) {
       Atomics.add(this.h, H.BORROWED, 1);
-      throw new Error(`borrowed would go below zero (was ${previous}): a connection was returned twice`);
+      throw new PoolInvariantError(`borrowed would go below zero (was ${previous}): a connection was returned twice`);
     }
   }
 

@@ -13,7 +13,8 @@ export type PoolErrorCode =
   | 'POOL_LAYOUT_MISMATCH'
   | 'POOL_LIMIT'
   | 'POOL_UNKNOWN_THREAD'
-  | 'POOL_QUERY_TIMEOUT';
+  | 'POOL_QUERY_TIMEOUT'
+  | 'POOL_INVARIANT';
 
 export class PoolError extends Error {
   readonly code: PoolErrorCode;
@@ -131,6 +132,17 @@ export class PoolLimitError extends PoolError {
 export class UnknownThreadError extends PoolError {
   constructor(what: string) {
     super('POOL_UNKNOWN_THREAD', what);
+  }
+}
+
+/**
+ * The pool's shared state broke one of its own invariants (a unit released twice, a slot pushed idle
+ * without a time, …). It is a bug in the pool or a handle used wrongly across threads, never bad input;
+ * the message names the word and the value found.
+ */
+export class PoolInvariantError extends PoolError {
+  constructor(message: string) {
+    super('POOL_INVARIANT', message);
   }
 }
 

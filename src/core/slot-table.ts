@@ -10,6 +10,7 @@
  * it from a time to BUSY, expiring or evicting CASes it to EXPIRED; of two racers exactly one wins.
  */
 import { S, SLOT_WORDS, T, THREAD_WORDS } from './layout.ts';
+import { PoolInvariantError } from './errors.ts';
 
 export const SLOT_STATE = {
   /** On the free stack. */
@@ -122,7 +123,7 @@ export class SlotTable {
       Atomics.store(this.timeUsed, slot, EXPIRED);
       return false;
     }
-    if (value === BUSY) throw new Error(`slot ${slot} is BUSY while idle: a connection was pushed without a time`);
+    if (value === BUSY) throw new PoolInvariantError(`slot ${slot} is BUSY while idle: a connection was pushed without a time`);
     return true;
   }
 

@@ -11,6 +11,7 @@
  * release it.
  */
 import { H, T, THREAD_WORDS, W, WAITER_WORDS } from './layout.ts';
+import { PoolInvariantError } from './errors.ts';
 
 export const CELL_STATE = { FREE: 0, INIT: 1, WAITING: 2, GRANTED: 3, CANCELLED: 4, REJECTED: 5 } as const;
 export type CellState = (typeof CELL_STATE)[keyof typeof CELL_STATE];
@@ -157,7 +158,7 @@ export class WaiterCells {
     const base = cell * WAITER_WORDS;
     const state = Atomics.load(this.cells, base + W.STATE) & STATE_BITS;
     if (state === CELL_STATE.WAITING || state === CELL_STATE.FREE || state === CELL_STATE.INIT) {
-      throw new Error(`waiter cell ${cell} freed in state ${state}: only ended cells can be freed`);
+      throw new PoolInvariantError(`waiter cell ${cell} freed in state ${state}: only ended cells can be freed`);
     }
     Atomics.store(this.cells, base + W.THREAD, -1);
     Atomics.store(this.cells, base + W.STATE, CELL_STATE.FREE);

@@ -10,7 +10,7 @@
  * alive). A waiting get() holds a ref'd timer so the process does not exit under it.
  */
 import {
-  PoolClosedError, PoolContextExpiredError, PoolOptionError, PoolTimeoutError, PoolWaiterCapError,
+  PoolClosedError, PoolContextExpiredError, PoolInvariantError, PoolOptionError, PoolTimeoutError, PoolWaiterCapError,
 } from '../core/errors.ts';
 import { H, POOL_STATE, SETTING_STACKS } from '../core/layout.ts';
 import { type SharedCore } from '../core/shared-core.ts';
@@ -595,7 +595,7 @@ export class ThreadAgent implements HandleOwner {
   private takeFreeSlot(): number {
     const slot = this.core.stacks.pop(this.core.freeStack);
     if (slot === EMPTY) {
-      throw new Error('no free slot although a unit is held: slots and units are out of step');
+      throw new PoolInvariantError('no free slot although a unit is held: slots and units are out of step');
     }
     this.core.slots.claim(slot, this.index);
     return slot;

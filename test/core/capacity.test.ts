@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { H } from '../../src/core/index.ts';
+import { H, PoolInvariantError } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
 import { scaled } from '../support/time-scale.ts';
 
@@ -72,12 +72,14 @@ describe('CapacityCounters', () => {
     expect(c.active).toBe(0);
     expect(c.drainBell).toBe(bell + 1);
     expect(() => c.release()).toThrow(/released twice/);
+    try { c.release(); } catch (error) { expect((error as PoolInvariantError).code).toBe('POOL_INVARIANT'); }
     expect(core.memory.header[H.ACTIVE]).toBe(0);
   });
 
   it('giveBack below zero throws and changes nothing', () => {
     const c = makeCore().counters;
     expect(() => c.giveBack()).toThrow(/borrowed would go below zero/);
+    expect(() => c.giveBack()).toThrow(PoolInvariantError);
     expect(c.borrowed).toBe(0);
     c.borrow();
     c.borrow();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUSY, EXPIRED, SLOT_STATE, SLOT_STATE_NAMES, EMPTY } from '../../src/core/index.ts';
+import { BUSY, EXPIRED, SLOT_STATE, SLOT_STATE_NAMES, EMPTY, PoolInvariantError } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
 
 function idleSlot(timeNs = 1_000n) {
@@ -65,6 +65,7 @@ describe('SlotTable', () => {
     const { t, slot } = idleSlot();
     t.setTimeUsed(slot, BUSY);
     expect(() => t.borrow(slot)).toThrow(/slot \d+ is BUSY while idle/);
+    expect(() => t.borrow(slot)).toThrow(PoolInvariantError);
   });
 
   it('borrow of an EXPIRED slot fails and leaves it EXPIRED', () => {
