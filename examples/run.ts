@@ -3,7 +3,7 @@
  * server answers there, against the in-process MySQL-protocol server (said on stderr). The example
  * imports the package by name, so `npm run example` builds dist/ first.
  */
-import { resolveMysqlTarget } from '../bench/support/embedded-mysql.ts';
+import { resolveMysqlTarget } from '../embedded-mysql/index.ts';
 
 const target = await resolveMysqlTarget();
 const { host, port, user, password, database } = target.options;

@@ -9,7 +9,7 @@
  */
 import mysql from 'mysql2/promise';
 import { sleep } from './windows.ts';
-import { resolveMysqlTarget, startEmbeddedMysql, type EmbeddedMysql, type MysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget, startEmbeddedMysql, type EmbeddedMysql, type MysqlTarget } from '../../embedded-mysql/index.ts';
 
 /** Session sampling period: a processlist query against a real server; a counter read when embedded. */
 const SAMPLE_MS = { real: 20, embedded: 5 } as const;

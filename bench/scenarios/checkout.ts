@@ -26,7 +26,7 @@ import { measureAsyncBatches, type AsyncBatchSpec } from '../lib/measure-async.t
 import type { BatchMeasurement } from '../lib/measure.ts';
 import type { ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { formatOps } from '../report.ts';
-import { resolveMysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget } from '../../embedded-mysql/index.ts';
 import { RawTreiber } from './raw-treiber.ts';
 
 /** Connections per pool. */

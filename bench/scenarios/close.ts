@@ -14,7 +14,7 @@ import { createSharedPool } from '../lib/library.ts';
 import type { PooledConnection } from '../../src/index.ts';
 import type { BenchContext, LatencyUs, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { startDeadBackend, type DeadBackend } from '../support/dead-backend.ts';
-import { resolveMysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget } from '../../embedded-mysql/index.ts';
 
 const HANGING = 16;
 /** close() target of the brief. */

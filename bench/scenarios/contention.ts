@@ -10,7 +10,7 @@ import { runPoolWorkers } from '../lib/pool-workers.ts';
 import { createControl } from '../lib/threads.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { DISTURBED, formatOps } from '../report.ts';
-import { resolveMysqlTarget, type MysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget, type MysqlTarget } from '../../embedded-mysql/index.ts';
 import { CHECKOUT_CAPACITY, CHECKOUT_IDS } from './checkout.ts';
 import type { ContentionWorkerData, ContentionWorkerResult } from './contention-worker.ts';
 

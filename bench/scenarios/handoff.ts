@@ -17,7 +17,7 @@
 import { createSharedPool } from '../lib/library.ts';
 import { runPoolWorkers, sharedClockNs, summarizeUs } from '../lib/pool-workers.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
-import { resolveMysqlTarget, type MysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget, type MysqlTarget } from '../../embedded-mysql/index.ts';
 import type { HandoffWorkerData, HandoffWorkerResult } from './handoff-worker.ts';
 
 export const HANDOFF_IDS = {

@@ -15,7 +15,7 @@ import type { SharedPool } from '../../src/index.ts';
 import { threadCpu } from '../lib/cpu.ts';
 import type { ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { median, pairedRatio } from '../lib/windows.ts';
-import { resolveMysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget } from '../../embedded-mysql/index.ts';
 
 const CONNECTIONS = 4;
 const INFLIGHT = 8;

@@ -17,7 +17,7 @@ import { measureAsyncBatches } from '../lib/measure-async.ts';
 import type { BatchMeasurement } from '../lib/measure.ts';
 import type { ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { formatOps } from '../report.ts';
-import { resolveMysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget } from '../../embedded-mysql/index.ts';
 
 export const SAFETY_IDS = {
   never: 'safety.reset-never',

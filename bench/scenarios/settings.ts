@@ -15,7 +15,7 @@ import mysql from 'mysql2/promise';
 import { createSharedPool } from '../lib/library.ts';
 import type { Setting, SharedPool } from '../../src/index.ts';
 import type { BenchContext, ScenarioGroup, ScenarioResult } from '../lib/types.ts';
-import { resolveMysqlTarget, type MysqlTarget } from '../support/embedded-mysql.ts';
+import { resolveMysqlTarget, type MysqlTarget } from '../../embedded-mysql/index.ts';
 import { settingCounters } from './settings-connector.ts';
 import type { RowDataPacket } from 'mysql2';
 

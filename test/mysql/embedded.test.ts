@@ -1,11 +1,11 @@
 /**
- * bench/support/embedded-mysql.ts: the in-process MySQL-protocol server the bench and the example
+ * embedded-mysql/: the in-process MySQL-protocol server the bench and the example
  * fall back to, driven through the pool's mysql2 connector; and resolveMysqlTarget().
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
-import { type EmbeddedMysql, resolveMysqlTarget, startEmbeddedMysql } from '../../bench/support/embedded-mysql.ts';
+import { type EmbeddedMysql, resolveMysqlTarget, startEmbeddedMysql } from '../../embedded-mysql/index.ts';
 import { closedPort } from '../support/fault-server.ts';
 import { until } from '../support/fake-connector.ts';
 import { mysqlSkip, probeMysql } from '../support/mysql.ts';

@@ -2,7 +2,7 @@
  * An in-process TCP server on 127.0.0.1 (port 0) that plays a misbehaving MySQL backend.
  *
  * Modes (for connections accepted from now on; switch at any time with setMode):
- *   'mysql'   speaks the MySQL protocol (bench/support/embedded-mysql.ts, on mysql2's server-side
+ *   'mysql'   speaks the MySQL protocol (embedded-mysql/, on mysql2's server-side
  *             Connection), subject to the statement rules below
  *   'dead'    accepts and never answers (a backend that hangs: the client waits for a greeting)
  *   'slow'    greets after `slowMs`, then speaks MySQL
@@ -17,7 +17,7 @@
  * yet closed: the way to check that a client left nothing behind.
  */
 import net from 'node:net';
-import { createMysqlProtocol, type EmbeddedSession, type MysqlProtocol, type QueryAction } from '../../bench/support/embedded-mysql.ts';
+import { createMysqlProtocol, type EmbeddedSession, type MysqlProtocol, type QueryAction } from '../../embedded-mysql/index.ts';
 import { scaled } from './time-scale.ts';
 
 export type FaultMode = 'mysql' | 'dead' | 'slow' | 'hangup' | 'refuse';

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { parseMysqlUrl } from '../../bench/support/embedded-mysql.ts';
+import { parseMysqlUrl } from '../../embedded-mysql/index.ts';
 import { scaled } from './time-scale.ts';
 
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
