@@ -4,8 +4,8 @@
  */
 import type net from 'node:net';
 import mysql from 'mysql2';
-import { binaryRow, CAPABILITIES, CHARSET_UTF8, CMD, column, columnPacket, lenenc, STATUS_AUTOCOMMIT, TYPE, writeRaw, type ColumnDef } from './packets.ts';
-import type { ServerConnection } from './server-connection.ts';
+import { binaryRow, CAPABILITIES, CHARSET_UTF8, CMD, column, columnPacket, lenenc, STATUS_AUTOCOMMIT, TYPE, writeRaw } from './packets.ts';
+import type { ColumnDef, ServerConnection } from './server-connection.ts';
 import { Session } from './session.ts';
 import { ER_UNKNOWN_STMT_HANDLER, SqlError } from './sql-error.ts';
 import { countPlaceholders } from './sql-lexer.ts';

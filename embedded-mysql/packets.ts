@@ -2,7 +2,7 @@
  * Wire constants and the packets written by hand: column definitions, binary rows, raw payloads
  * (mysql2's server side writes the rest).
  */
-import type { ServerConnection } from './server-connection.ts';
+import type { ColumnDef, ServerConnection } from './server-connection.ts';
 import type { Value } from './sql-error.ts';
 
 export const CMD = {
@@ -25,11 +25,6 @@ export const STATUS_SESSION_STATE_CHANGED = 0x4000;
 export const CAPABILITIES =
   0x00000001 | 0x00000002 | 0x00000004 | 0x00000008 | 0x00000200 | 0x00002000 | 0x00008000 |
   0x00010000 | 0x00020000 | 0x00080000 | 0x00100000 | 0x00200000;
-
-export interface ColumnDef {
-  catalog: string; schema: string; table: string; orgTable: string; name: string; orgName: string;
-  characterSet: number; columnLength: number; columnType: number; flags: number; decimals: number;
-}
 
 /** A payload written through the connection, so mysql2 keeps the sequence ids. */
 export function writeRaw(conn: ServerConnection, payload: Buffer): void {

@@ -3,7 +3,6 @@
  */
 import type { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import type { ColumnDef } from './packets.ts';
 import type { Value } from './sql-error.ts';
 
 export interface ServerConnection extends EventEmitter {
@@ -29,4 +28,9 @@ export interface IncomingPacket {
   buffer: Buffer;
   offset: number;
   end: number;
+}
+
+export interface ColumnDef {
+  catalog: string; schema: string; table: string; orgTable: string; name: string; orgName: string;
+  characterSet: number; columnLength: number; columnType: number; flags: number; decimals: number;
 }

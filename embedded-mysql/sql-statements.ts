@@ -1,7 +1,8 @@
 /**
  * Statements: SELECT, SET, BEGIN/COMMIT/ROLLBACK, DO, evaluated against a session.
  */
-import { column, typeOf, type ColumnDef } from './packets.ts';
+import { column, typeOf } from './packets.ts';
+import type { ColumnDef } from './server-connection.ts';
 import type { Session } from './session.ts';
 import { ER_PARSE, ER_SPECIFIC_ACCESS_DENIED, ER_UNKNOWN_SYSTEM_VARIABLE, SqlError, type Value } from './sql-error.ts';
 import { keyword, tokenize, type Token } from './sql-lexer.ts';

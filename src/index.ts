@@ -4,11 +4,11 @@
  */
 export { createSharedPool, SharedPool } from './host/shared-pool.ts';
 export type { SharedPoolOptions } from './host/options.ts';
-export { attachSharedPool, type PoolHandle } from './workers/attach.ts';
+export { attachSharedPool } from './workers/attach.ts';
 export { SharedPoolClient, type Mysql2CompatiblePool } from './workers/pool-client.ts';
 export { PooledConnection } from './workers/pooled-connection.ts';
 export { Setting } from './workers/setting.ts';
-export type { GetOptions } from './workers/agent.ts';
+export type { GetOptions, PoolHandle } from './workers/types.ts';
 export type { Sql, QueryCallOptions } from './workers/query-timeout.ts';
 export type { PoolConnection, ConnectorModule, ConnectorSpec } from './workers/connector.ts';
 export type { PoolStats } from './core/stats-snapshot.ts';

@@ -3,7 +3,7 @@
  * holds the lifetime cancel flag (close), runs the refresh check, and is itself attached as a
  * thread, so the pool works from the main thread as from any worker.
  */
-import { threadId, Worker } from 'node:worker_threads';
+import { threadId, type Worker } from 'node:worker_threads';
 import { PoolClosedError, PoolError, PoolOptionError, type UnitHolder, UnknownThreadError } from '../core/errors.ts';
 import { reclaimThread, type Reclaimed } from '../core/reclaim.ts';
 import { H, POOL_STATE } from '../core/layout.ts';
@@ -12,11 +12,12 @@ import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import { REQUEST } from '../core/thread-registry.ts';
 import { CELL_STATE } from '../core/waiter-cells.ts';
 import { verify, type VerifyOptions } from '../core/verify.ts';
-import { ThreadAgent, type GetOptions } from '../workers/agent.ts';
-import { HANDLE_KIND, type PoolHandle, rememberAttachment } from '../workers/attach.ts';
+import { type ThreadAgent } from '../workers/agent.ts';
+import { joinAsThread } from '../workers/attach.ts';
 import { DEFAULT_CONNECTOR, loadConnector } from '../workers/connector.ts';
 import { publishReap } from '../workers/diagnostics.ts';
-import { SharedPoolClient } from '../workers/pool-client.ts';
+import { type SharedPoolClient } from '../workers/pool-client.ts';
+import { HANDLE_KIND, type GetOptions, type PoolHandle } from '../workers/types.ts';
 import { type PooledConnection } from '../workers/pooled-connection.ts';
 import { type Setting } from '../workers/setting.ts';
 import { type QueryCallOptions, type Sql } from '../workers/query-timeout.ts';
@@ -25,6 +26,7 @@ import { drainTo } from './drain.ts';
 import { probeThreads } from './probe.ts';
 import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
 import { Serial } from './serial.ts';
+import { type PiscinaLike, watchThreadExits } from './thread-watch.ts';
 import { seal } from '../workers/sealed-options.ts';
 
 /** How long close() waits for threads to give up borrowed connections after its deadline (at most timeoutMs). */
@@ -36,7 +38,7 @@ export class SharedPool {
   readonly handle: PoolHandle;
   readonly options: Readonly<Omit<ResolvedOptions, 'connector' | 'refresh'>>;
   readonly #client: SharedPoolClient;
-  /** The main thread's agent, called directly on the hot path. */
+  /** The main thread's agent (this.#client's), called directly on the hot path and by close/drain. */
   readonly #agent: ThreadAgent;
   readonly #capacityMu = new Serial();
   readonly #refresh: ResolvedOptions['refresh'];
@@ -81,9 +83,8 @@ export class SharedPool {
     this.core.counters.setCapacity(options.capacity);
     Atomics.store(h, H.STATE, POOL_STATE.OPEN);
     const index = this.core.threads.attach(threadId);
-    this.#agent = new ThreadAgent(this.core, index, this.handle.config);
-    this.#client = new SharedPoolClient(this.#agent);
-    rememberAttachment(this.core.buffer, this.#client);
+    this.#client = joinAsThread(this.core, index, this.handle.config);
+    this.#agent = this.#client.agent;
     if (options.refreshIntervalMs > 0 && refresh) {
       this.#refreshTimer = setInterval(() => void this.#refreshTick(), options.refreshIntervalMs);
       this.#refreshTimer.unref();
@@ -147,7 +148,7 @@ export class SharedPool {
     } catch (error) {
       return Promise.reject(error);
     }
-    return probeThreads(this.core, this.#client.threadIndex, timeoutMs);
+    return probeThreads(this.core, this.#agent.index, timeoutMs);
   }
 
   /** Changes the idle timeout in every thread (0 stops sweeping; the sweep period is fixed at open). */
@@ -181,7 +182,7 @@ export class SharedPool {
   async #setCapacity(capacity: number, deadlineMs: number, what: string): Promise<void> {
     this.core.counters.setCapacity(capacity);
     this.core.threads.ringAll(REQUEST.DRAIN);
-    this.#client.agent.drainIdle();
+    this.#agent.drainIdle();
     await drainTo(this.core, capacity, deadlineMs, what);
   }
 
@@ -208,7 +209,7 @@ export class SharedPool {
     Atomics.store(h, H.LIFETIME_CANCELLED, 1);
     Atomics.add(h, H.LIFETIME, 1);
     this.core.threads.ringAll(REQUEST.LIFETIME);
-    this.#client.agent.handleRequests(REQUEST.LIFETIME);
+    this.#agent.handleRequests(REQUEST.LIFETIME);
     if (this.#refreshTimer) clearInterval(this.#refreshTimer);
     this.#closing = this.#capacityMu.run(async () => {
       let failure: unknown = null;
@@ -230,7 +231,7 @@ export class SharedPool {
   /** Ends every borrowed connection (all threads), then waits up to graceMs for the units to come back. */
   async #abortBorrowed(graceMs: number): Promise<void> {
     this.core.threads.ringAll(REQUEST.ABORT_BORROWED);
-    this.#client.agent.handleRequests(REQUEST.ABORT_BORROWED);
+    this.#agent.handleRequests(REQUEST.ABORT_BORROWED);
     await drainTo(this.core, 0, this.core.memory.nowMs() + graceMs, 'close').catch(() => {});
   }
 
@@ -282,12 +283,12 @@ export class SharedPool {
     }
     let index = this.core.threads.lookup(deadThreadId);
     if (index < 0) throw new UnknownThreadError(`no attached thread has threadId ${deadThreadId}`);
-    if (index === this.#client.threadIndex) throw new UnknownThreadError(`threadId ${deadThreadId} is the pool's own thread; use close()`);
+    if (index === this.#agent.index) throw new UnknownThreadError(`threadId ${deadThreadId} is the pool's own thread; use close()`);
     const total: Reclaimed = { slots: 0, borrowed: 0, waiters: 0, grants: 0 };
     // Every registration of the thread: one left by an attach that failed half-way must not keep
     // the real one (and its units) from being reaped.
     while (index >= 0) {
-      const r = reclaimThread(this.core, index, this.#client.threadIndex);
+      const r = reclaimThread(this.core, index, this.#agent.index);
       publishReap(deadThreadId, index, r);
       total.slots += r.slots;
       total.borrowed += r.borrowed;
@@ -308,29 +309,7 @@ export class SharedPool {
    * which parks idle workers in Atomics.wait and would freeze the sockets they own.
    */
   watch(target: Worker | PiscinaLike): this {
-    if (target instanceof Worker) {
-      const id = target.threadId;
-      target.once('exit', () => this.#reapIfAttached(id));
-      return this;
-    }
-    if (!isPiscina(target)) throw new PoolOptionError('watch target', target, 'a worker_threads Worker or a Piscina pool');
-    const atomics = target.options?.atomics ?? 'sync';
-    if (atomics === 'sync') {
-      throw new PoolOptionError('piscina atomics', atomics, "'disabled' or 'async': with 'sync' (piscina's default) idle workers block in Atomics.wait and the sockets they own freeze");
-    }
-    const ids = new Map<Worker, number>();
-    for (const worker of target.threads ?? []) ids.set(worker, worker.threadId);
-    target.on('workerCreate', (iface: unknown) => {
-      const worker = piscinaWorkerOf(iface);
-      if (worker) ids.set(worker, worker.threadId);
-    });
-    target.on('workerDestroy', (iface: unknown) => {
-      const worker = piscinaWorkerOf(iface);
-      const id = (worker && ids.get(worker)) ?? (iface as { id?: number }).id ?? -1;
-      if (worker) ids.delete(worker);
-      if (!worker || worker.threadId === -1) this.#reapIfAttached(id);
-      else worker.once('exit', () => this.#reapIfAttached(id));
-    });
+    watchThreadExits(target, (id) => this.#reapIfAttached(id));
     return this;
   }
 
@@ -344,25 +323,6 @@ export class SharedPool {
 function timeoutOption(what: string, options: unknown): unknown {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new PoolOptionError(`${what} options`, options, '{ timeoutMs?: number }');
   return (options as { timeoutMs?: unknown }).timeoutMs;
-}
-
-/** What watch() needs of a Piscina instance. */
-export interface PiscinaLike {
-  options?: { atomics?: string };
-  threads?: Worker[];
-  on(event: 'workerCreate' | 'workerDestroy', listener: (worker: unknown) => void): unknown;
-}
-
-function isPiscina(target: unknown): target is PiscinaLike {
-  return typeof target === 'object' && target !== null && typeof (target as PiscinaLike).on === 'function' && 'options' in target;
-}
-
-/** piscina's worker interface keeps its WorkerInfo under a private symbol; its .worker is the thread. */
-function piscinaWorkerOf(iface: unknown): Worker | null {
-  if (typeof iface !== 'object' || iface === null) return null;
-  const key = Object.getOwnPropertySymbols(iface).find((s) => s.description === 'Piscina.kWorkerData');
-  const info = key ? (iface as Record<symbol, { worker?: unknown }>)[key] : undefined;
-  return info?.worker instanceof Worker ? info.worker : null;
 }
 
 /** Creates and opens a pool shared by every thread of this process. */

@@ -25,8 +25,8 @@ import { describePoolState } from '../core/pool-state-text.ts';
 import { checkGetOptions } from './arguments.ts';
 import { IdleValidation } from './idle-validation.ts';
 import { LEAK_WATCH, LeakDetector } from './leak-detector.ts';
-import { CLEANUP, type Cleanup, RecycleGuard, type ResetOnRecycle } from './recycle-guard.ts';
-import { type ConnectorModule, dialOptions, type HandleConnector, loadConnector, type PoolConnection } from './connector.ts';
+import { CLEANUP, type Cleanup, RecycleGuard } from './recycle-guard.ts';
+import { type ConnectorModule, dialOptions, loadConnector, type PoolConnection } from './connector.ts';
 import { asError, Deadline } from './deadline.ts';
 import { Doorbell } from './doorbell.ts';
 import { YieldingDials } from './yielding-dials.ts';
@@ -37,36 +37,7 @@ import { IdleSweep } from './idle-sweep.ts';
 import { isDead, type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
-
-export interface AgentConfig {
-  connector: HandleConnector;
-  /** 0 = no max lifetime; otherwise each connection lives between 1× and 2× this. */
-  maxLifetimeMs: number;
-  /** Default wait deadline of get() when the caller gives none (0 = no deadline). */
-  getTimeoutMs: number;
-  /** Most waiters at once, over all threads. */
-  maxWaiters: number;
-  /**
-   * A waiter of a thread that holds connections of its own is served by that thread's returns;
-   * only once it has waited this long may another thread close a connection to hand it the unit
-   * (which costs a reconnect). Waiters of threads holding none are helped at once.
-   */
-  handoffDelayMs: number;
-  /** Default timeout of every query/execute through this pool's connections (0 or absent = none). */
-  queryTimeoutMs?: number;
-  /** See SharedPoolOptions (absent: the defaults): recycle-time reset, idle validation, leak detection. */
-  resetOnRecycle?: ResetOnRecycle;
-  aliveBypassWindowMs?: number;
-  validationTimeoutMs?: number;
-  leakDetectionMs?: number;
-}
-
-export interface GetOptions {
-  setting?: Setting | null;
-  signal?: AbortSignal;
-  /** Overrides the pool's getTimeoutMs for this call (0 = no deadline). */
-  timeoutMs?: number;
-}
+import type { GetOptions, HandleConfig } from './types.ts';
 
 const STARVATION_PERIOD_MS = 100;
 /** The tick also serves cross-thread handoffs once handoffDelayMs has passed. */
@@ -76,7 +47,7 @@ export class ThreadAgent implements HandleOwner {
   readonly core: SharedCore;
   /** This thread's registry index. */
   readonly index: number;
-  readonly config: AgentConfig;
+  readonly config: HandleConfig;
   private readonly conns: (PoolConnection | undefined)[];
   /** The handle of each borrowed slot of this thread (close() at its deadline revokes them). */
   private readonly lent: (PooledConnection | undefined)[];
@@ -107,7 +78,7 @@ export class ThreadAgent implements HandleOwner {
   /** When each slot's connection was dialled (pool-clock ns, a plain number; see returnSlot). */
   private readonly createdNs: Float64Array;
 
-  constructor(core: SharedCore, index: number, config: AgentConfig) {
+  constructor(core: SharedCore, index: number, config: HandleConfig) {
     this.core = core;
     this.index = index;
     this.config = config;

@@ -7,17 +7,11 @@ import { LayoutMismatchError } from '../core/errors.ts';
 import { reclaimThread } from '../core/reclaim.ts';
 import { SharedCore } from '../core/shared-core.ts';
 import { checkHandleConfig } from './handle-check.ts';
-import { type AgentConfig, ThreadAgent } from './agent.ts';
+import { ThreadAgent } from './agent.ts';
 import { SharedPoolClient } from './pool-client.ts';
+import { HANDLE_KIND, type HandleConfig, type PoolHandle } from './types.ts';
 
-export const HANDLE_KIND = 'shared-mysql-pool';
-
-export interface PoolHandle {
-  readonly kind: typeof HANDLE_KIND;
-  readonly buffer: SharedArrayBuffer;
-  readonly config: AgentConfig;
-}
-
+/** This thread's client per pool buffer (one per thread and pool). */
 const attached = new WeakMap<SharedArrayBuffer, SharedPoolClient>();
 
 /**
@@ -36,25 +30,23 @@ export function attachSharedPool(handle: PoolHandle): SharedPoolClient {
   const core = SharedCore.attach(handle.buffer);
   checkHandleConfig(handle.config);
   const index = core.threads.attach(threadId);
-  let agent: ThreadAgent;
   try {
-    agent = new ThreadAgent(core, index, handle.config);
+    return joinAsThread(core, index, handle.config);
   } catch (error) {
     // Undo the registration: it holds nothing yet, but a reaper would otherwise find it first.
     reclaimThread(core, index, index);
     throw error;
   }
-  const client = new SharedPoolClient(agent);
-  attached.set(handle.buffer, client);
+}
+
+/**
+ * Starts this thread's agent for registry index `index` and records its client, so a later
+ * attachSharedPool(handle) in this thread returns it (the host's own thread joins through here
+ * too). detach() forgets it, so a later attach starts afresh.
+ */
+export function joinAsThread(core: SharedCore, index: number, config: HandleConfig): SharedPoolClient {
+  const agent = new ThreadAgent(core, index, config);
+  const client = new SharedPoolClient(agent, () => attached.delete(core.buffer));
+  attached.set(core.buffer, client);
   return client;
-}
-
-/** Records the main thread's own client, so attachSharedPool(pool.handle) there returns it. */
-export function rememberAttachment(buffer: SharedArrayBuffer, client: SharedPoolClient): void {
-  attached.set(buffer, client);
-}
-
-/** Forgets this thread's client after it detached, so a later attach starts afresh. */
-export function forgetAttachment(buffer: SharedArrayBuffer): void {
-  attached.delete(buffer);
 }

@@ -4,7 +4,7 @@
  * registered, and leave a registration nobody serves.
  */
 import { LayoutMismatchError } from '../core/errors.ts';
-import { type AgentConfig } from './agent.ts';
+import { type HandleConfig } from './types.ts';
 import { RESET_MODES } from './recycle-guard.ts';
 
 const NUMBER_FIELDS = ['maxLifetimeMs', 'getTimeoutMs', 'maxWaiters', 'handoffDelayMs'] as const;
@@ -14,7 +14,7 @@ const OPTIONAL_NUMBER_FIELDS = ['queryTimeoutMs', 'aliveBypassWindowMs', 'valida
 
 /** Throws LayoutMismatchError naming the first missing or wrong field of `handle.config`. */
 
-export function checkHandleConfig(config: unknown): asserts config is AgentConfig {
+export function checkHandleConfig(config: unknown): asserts config is HandleConfig {
   if (typeof config !== 'object' || config === null) {
     throw new LayoutMismatchError(`pool handle has no config (got ${config === null ? 'null' : typeof config}): pass pool.handle whole, not just its buffer`);
   }

@@ -4,9 +4,9 @@
  */
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import type { Pool as Mysql2Pool } from 'mysql2';
-import { type GetOptions, type ThreadAgent } from './agent.ts';
+import { type ThreadAgent } from './agent.ts';
 import { type PooledConnection } from './pooled-connection.ts';
-import { forgetAttachment } from './attach.ts';
+import { type GetOptions } from './types.ts';
 import { type Setting } from './setting.ts';
 import { type QueryCallOptions, type Sql } from './query-timeout.ts';
 import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf } from './arguments.ts';
@@ -23,9 +23,12 @@ export type Mysql2CompatiblePool = Mysql2Pool & { end(callback?: (error?: Error)
 export class SharedPoolClient {
   readonly #agent: ThreadAgent;
   #mysql2Pool: SharedMysql2Pool | null = null;
+  readonly #onDetach: () => void;
 
-  constructor(agent: ThreadAgent) {
+  /** @internal attachSharedPool() makes it; `onDetach` forgets this thread's attachment. */
+  constructor(agent: ThreadAgent, onDetach: () => void) {
     this.#agent = agent;
+    this.#onDetach = onDetach;
   }
 
   /** This thread's index in the pool's thread registry. */
@@ -135,7 +138,7 @@ export class SharedPoolClient {
   /** Leaves the pool: idle connections closed, units released, waiters rejected. */
   detach(): void {
     this.#agent.detach();
-    forgetAttachment(this.#agent.core.buffer);
+    this.#onDetach();
   }
 
   /** @internal the agent (host and tests). */

@@ -12,7 +12,7 @@ import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { takeAll } from '../support/liveness.ts';
 import { checkHandleConfig } from '../../src/workers/handle-check.ts';
 import { H, SharedCore, verify } from '../../src/core/index.ts';
-import { HANDLE_KIND } from '../../src/workers/attach.ts';
+import { HANDLE_KIND } from '../../src/workers/types.ts';
 import { startPoolThread } from './harness.ts';
 
 let pool: SharedPool | null = null;

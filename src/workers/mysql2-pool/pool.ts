@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import mysql from 'mysql2';
 import type { Connection as CallbackConnection } from 'mysql2';
 import { PoolClosedError, PoolOptionError } from '../../core/errors.ts';
-import type { GetOptions } from '../agent.ts';
+import type { GetOptions } from '../types.ts';
 import type { PoolConnection } from '../connector.ts';
 import type { PooledConnection } from '../pooled-connection.ts';
 import { type Mysql2ConnectionConfig, poolConnectionConfig } from './connection-config.ts';
