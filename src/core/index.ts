@@ -4,6 +4,7 @@ export { SharedPoolMemory } from './memory.ts';
 export { TreiberStacks, EMPTY, makeHead, headIndex, headTag } from './treiber-stack.ts';
 export { SlotTable, SLOT_STATE, SLOT_STATE_NAMES, BUSY, EXPIRED, type SlotState } from './slot-table.ts';
 export { CapacityCounters } from './capacity.ts';
+export { PoolLifecycle } from './lifecycle.ts';
 export { ThreadRegistry, THREAD_STATE, REQUEST } from './thread-registry.ts';
 export { WaiterCells, CELL_STATE, MAX_AGE, type CellState } from './waiter-cells.ts';
 export { SettingsRegistry } from './settings-registry.ts';

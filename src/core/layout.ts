@@ -3,7 +3,7 @@
  *
  * | region          | view          | size (elements)                       | contents                                  |
  * |-----------------|---------------|---------------------------------------|-------------------------------------------|
- * | header          | Int32Array    | HEADER_WORDS (64)                     | magic, version, limits, counters (H.*)    |
+ * | header          | Int32Array    | HEADER_WORDS (64)                     | magic, version, limits, counters (HEADER.*)    |
  * | origin          | Float64Array  | 1 (inside the header, byte 248)       | pool time origin, ms since the Unix epoch |
  * | heads           | BigInt64Array | 1 + maxThreads × 9                    | free stack, then per thread clean + 8     |
  * | timeUsed        | BigInt64Array | maxCapacity                           | ns since origin, or BUSY / EXPIRED        |
@@ -23,10 +23,10 @@
 import { LayoutMismatchError, PoolLimitError, PoolOptionError } from './errors.ts';
 
 export const MAGIC = 0x53_4d_43_50; // "SMCP"
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 
 /** Header words (Int32 indices). */
-export const H = {
+export const HEADER = {
   MAGIC: 0,
   VERSION: 1,
   MAX_CAPACITY: 2,
@@ -43,32 +43,28 @@ export const H = {
   IDLE_ALLOWED: 9,
   /** maxIdle option (0 = capacity). */
   MAX_IDLE: 10,
-  /** Pool state: see POOL_STATE. */
+  /** Pool state: see POOL_STATE (read and written only through lifecycle.ts). */
   STATE: 11,
-  /** Lifetime epoch: bumped when the lifetime signal is cancelled (close) and when reopened. */
-  LIFETIME: 12,
   /** Bumped (and notified) each time ACTIVE falls or a drain-relevant event happens. */
-  DRAIN_BELL: 13,
+  DRAIN_BELL: 12,
   /** Monotonic sequence for waiter FIFO order across threads. */
-  WAITER_SEQ: 14,
+  WAITER_SEQ: 13,
   /** Waiter cells currently WAITING (cross-thread waitlist length). */
-  WAITING: 15,
+  WAITING: 14,
   /** Spin lock guarding the settings registry (interning is rare and short). */
-  SETTINGS_LOCK: 16,
+  SETTINGS_LOCK: 15,
   /** Interned settings so far. */
-  SETTINGS_COUNT: 17,
-  /** Lifetime cancel flag: 1 while cancelled (closed or never opened). */
-  LIFETIME_CANCELLED: 18,
+  SETTINGS_COUNT: 16,
+  /** Lifetime cancel flag: 1 while cancelled (closed or never opened); lifecycle.ts. */
+  LIFETIME_CANCELLED: 17,
   /** Threads attached. */
-  THREADS_ATTACHED: 19,
-  /** Host doorbell: workers bump it when they need the coordinator (e.g. a thread detached). */
-  HOST_BELL: 20,
-  /** Idle timeout in ms, shared so setIdleTimeout reaches every thread. */
-  IDLE_TIMEOUT_MS: 21,
+  THREADS_ATTACHED: 18,
+  /** Idle timeout in ms, shared so setIdleTimeout reaches every thread; lifecycle.ts. */
+  IDLE_TIMEOUT_MS: 19,
   /** Highest waiter cell ever used + 1: cells are taken lowest-first, so scans stop here. */
-  WAITER_HIGH: 22,
-  /** Dials nobody waits for, over all threads (each thread's own count is T.YIELDABLE). */
-  YIELDABLE: 23,
+  WAITER_HIGH: 20,
+  /** Dials nobody waits for, over all threads (each thread's own count is THREAD_FIELD.YIELDABLE). */
+  YIELDABLE: 21,
 } as const;
 export const HEADER_WORDS = 64;
 /** Byte offset of the Float64 time origin inside the header. */
@@ -83,19 +79,19 @@ export const STACKS_PER_THREAD = 1 + SETTING_STACKS;
 export const FREE_STACK = 0;
 
 /** Slot words. */
-export const S = { STATE: 0, OWNER: 1, GEN: 2, SETTING: 3, FLAGS: 4, AUX: 5 } as const;
+export const SLOT_FIELD = { STATE: 0, OWNER: 1, GEN: 2, SETTING: 3, FLAGS: 4, AUX: 5 } as const;
 export const SLOT_WORDS = 6;
 
 /** Thread registry words: 16 words = one 64-byte line per thread, so threads never share a line. */
-export const T = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7, ANSWERED: 8, YIELDABLE: 9 } as const;
+export const THREAD_FIELD = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7, ANSWERED: 8, YIELDABLE: 9 } as const;
 export const THREAD_WORDS = 16;
 
 /** Waiter cell words: padded to one 64-byte line per cell (cells of different threads sit side by side). */
-export const W = { STATE: 0, THREAD: 1, SETTING: 2, SEQ: 3, AGE: 4, GEN: 5, START: 6 } as const;
+export const WAITER_FIELD = { STATE: 0, THREAD: 1, SETTING: 2, SEQ: 3, AGE: 4, GEN: 5, START: 6 } as const;
 export const WAITER_WORDS = 16;
 
 /** Settings registry words. */
-export const G = { LENGTH: 0, HASH: 1 } as const;
+export const SETTING_FIELD = { LENGTH: 0, HASH: 1 } as const;
 export const SETTING_WORDS = 2;
 export const SETTING_TEXT_BYTES = 1024;
 

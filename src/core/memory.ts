@@ -4,10 +4,11 @@
  */
 import { LayoutMismatchError, PoolError } from './errors.ts';
 import {
-  computeLayout, H, HEADER_WORDS, LAYOUT_VERSION, MAGIC, ORIGIN_BYTE, POOL_STATE,
+  computeLayout, HEADER, HEADER_WORDS, LAYOUT_VERSION, MAGIC, ORIGIN_BYTE,
   type Layout, type LayoutLimits, SLOT_WORDS, THREAD_WORDS, WAITER_WORDS, SETTING_WORDS, SETTING_TEXT_BYTES,
 } from './layout.ts';
 import { STAT_COUNT } from './stats.ts';
+import { PoolLifecycle } from './lifecycle.ts';
 
 export class SharedPoolMemory {
   readonly buffer: SharedArrayBuffer;
@@ -49,20 +50,19 @@ export class SharedPoolMemory {
     const layout = computeLayout(limits, STAT_COUNT);
     const mem = new SharedPoolMemory(new SharedArrayBuffer(layout.byteLength), layout);
     const h = mem.header;
-    h[H.VERSION] = LAYOUT_VERSION;
-    h[H.MAX_CAPACITY] = layout.maxCapacity;
-    h[H.MAX_THREADS] = layout.maxThreads;
-    h[H.MAX_WAITERS] = layout.maxWaiters;
-    h[H.MAX_SETTINGS] = layout.maxSettings;
-    h[H.STATE] = POOL_STATE.NEW;
-    h[H.LIFETIME_CANCELLED] = 1;
+    h[HEADER.VERSION] = LAYOUT_VERSION;
+    h[HEADER.MAX_CAPACITY] = layout.maxCapacity;
+    h[HEADER.MAX_THREADS] = layout.maxThreads;
+    h[HEADER.MAX_WAITERS] = layout.maxWaiters;
+    h[HEADER.MAX_SETTINGS] = layout.maxSettings;
+    PoolLifecycle.initialize(h);
     mem.origin[0] = performance.timeOrigin + performance.now();
     mem.clockOffset = performance.timeOrigin - mem.origin[0];
     // Free stack: slot 0 on top, then 1, 2, ... (head word: tag 0, index + 1).
     for (let i = 0; i < layout.maxCapacity; i++) mem.next[i] = i + 1 < layout.maxCapacity ? i + 2 : 0;
     mem.heads[0] = 1n;
     // Magic last: a buffer with a magic word is fully initialised.
-    Atomics.store(h, H.MAGIC, MAGIC);
+    Atomics.store(h, HEADER.MAGIC, MAGIC);
     return mem;
   }
 
@@ -75,18 +75,18 @@ export class SharedPoolMemory {
       throw new LayoutMismatchError(`pool buffer is ${buffer.byteLength} bytes, smaller than the ${HEADER_WORDS * 4}-byte header`);
     }
     const h = new Int32Array(buffer, 0, HEADER_WORDS);
-    const magic = Atomics.load(h, H.MAGIC);
+    const magic = Atomics.load(h, HEADER.MAGIC);
     if (magic !== MAGIC) {
       throw new LayoutMismatchError(`pool buffer magic is 0x${(magic >>> 0).toString(16)}, expected 0x${MAGIC.toString(16)}: not a shared pool buffer`);
     }
-    if (h[H.VERSION] !== LAYOUT_VERSION) {
-      throw new LayoutMismatchError(`pool buffer layout version is ${h[H.VERSION]}, this build reads version ${LAYOUT_VERSION}: the handle comes from another version of the library`);
+    if (h[HEADER.VERSION] !== LAYOUT_VERSION) {
+      throw new LayoutMismatchError(`pool buffer layout version is ${h[HEADER.VERSION]}, this build reads version ${LAYOUT_VERSION}: the handle comes from another version of the library`);
     }
     let layout: Layout;
     try {
       layout = computeLayout({
-        maxCapacity: h[H.MAX_CAPACITY], maxThreads: h[H.MAX_THREADS],
-        maxWaiters: h[H.MAX_WAITERS], maxSettings: h[H.MAX_SETTINGS],
+        maxCapacity: h[HEADER.MAX_CAPACITY], maxThreads: h[HEADER.MAX_THREADS],
+        maxWaiters: h[HEADER.MAX_WAITERS], maxSettings: h[HEADER.MAX_SETTINGS],
       }, STAT_COUNT);
     } catch (e) {
       // Limits in the header were checked when the buffer was created: a bad one means a corrupt buffer,

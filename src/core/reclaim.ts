@@ -64,7 +64,7 @@ export function reclaimThread(core: SharedCore, index: number, reaper: number): 
       core.counters.giveBack();
       out.borrowed++;
     }
-    slots.release(slot);
+    slots.free(slot);
     stacks.push(core.freeStack, slot);
     out.slots++;
     freeUnit();

@@ -1,11 +1,11 @@
 /**
- * SharedCore bundles the pieces that live in one pool buffer, and names the stacks:
- * stack 0 is the free-slot stack; thread t owns stacks 1 + 9t (clean) and 2 + 9t + b (setting
- * bucket b, 0..7).
+ * SharedCore bundles the pieces that live in one pool buffer, and names the stacks (stack-ids.ts).
  */
-import { type LayoutLimits, FREE_STACK, STACK_MASK, STACKS_PER_THREAD } from './layout.ts';
+import { type LayoutLimits } from './layout.ts';
+import { cleanStackId, FREE_STACK, settingBucket, settingStackId } from './stack-ids.ts';
 import { SharedPoolMemory } from './memory.ts';
 import { CapacityCounters } from './capacity.ts';
+import { PoolLifecycle } from './lifecycle.ts';
 import { SettingsRegistry } from './settings-registry.ts';
 import { SlotTable } from './slot-table.ts';
 import { ThreadStats } from './stats.ts';
@@ -18,6 +18,8 @@ export class SharedCore {
   readonly stacks: TreiberStacks;
   readonly slots: SlotTable;
   readonly counters: CapacityCounters;
+  /** Open / cancelled / closed and the shared idle timeout. */
+  readonly lifecycle: PoolLifecycle;
   readonly threads: ThreadRegistry;
   readonly waiters: WaiterCells;
   readonly settings: SettingsRegistry;
@@ -28,6 +30,7 @@ export class SharedCore {
     this.stacks = new TreiberStacks(memory.heads, memory.next);
     this.slots = new SlotTable(memory.slots, memory.timeUsed, memory.timeCreated, memory.threads);
     this.counters = new CapacityCounters(memory.header);
+    this.lifecycle = new PoolLifecycle(memory.header);
     this.threads = new ThreadRegistry(memory.threads, memory.header);
     this.waiters = new WaiterCells(memory.waiters, memory.header, memory.threads);
     this.settings = new SettingsRegistry(memory.settings, memory.settingText, memory.header);
@@ -52,17 +55,17 @@ export class SharedCore {
   }
 
   cleanStack(thread: number): number {
-    return 1 + thread * STACKS_PER_THREAD;
+    return cleanStackId(thread);
   }
 
-  /** The setting stack of `thread` for a setting id (bucket = id & 7). */
+  /** The setting stack of `thread` for a setting id (its bucket: settingBucket). */
   settingStack(thread: number, settingId: number): number {
-    return 2 + thread * STACKS_PER_THREAD + (settingId & STACK_MASK);
+    return settingStackId(thread, settingBucket(settingId));
   }
 
   /** The stack of a thread's ring index 0..7. */
   settingStackAt(thread: number, bucket: number): number {
-    return 2 + thread * STACKS_PER_THREAD + (bucket & STACK_MASK);
+    return settingStackId(thread, bucket);
   }
 
   private lastTick = -1;

@@ -9,7 +9,7 @@
  * timeUsed doubles as an ownership token (smartconnpool's trick): taking an idle connection CASes
  * it from a time to BUSY, expiring or evicting CASes it to EXPIRED; of two racers exactly one wins.
  */
-import { S, SLOT_WORDS, T, THREAD_WORDS } from './layout.ts';
+import { SLOT_FIELD, SLOT_WORDS, THREAD_FIELD, THREAD_WORDS } from './layout.ts';
 import { PoolInvariantError } from './errors.ts';
 
 export const SLOT_STATE = {
@@ -37,7 +37,7 @@ export class SlotTable {
   private readonly slots: Int32Array;
   private readonly timeUsed: BigInt64Array;
   private readonly timeCreated: BigInt64Array;
-  /** Thread registry words: each thread's count of slots held is kept there (T.SLOTS). */
+  /** Thread registry words: each thread's count of slots held is kept there (THREAD_FIELD.SLOTS). */
   private readonly threads: Int32Array | null;
   readonly size: number;
 
@@ -50,47 +50,47 @@ export class SlotTable {
   }
 
   state(slot: number): SlotState {
-    return Atomics.load(this.slots, slot * SLOT_WORDS + S.STATE) as SlotState;
+    return Atomics.load(this.slots, slot * SLOT_WORDS + SLOT_FIELD.STATE) as SlotState;
   }
   setState(slot: number, state: SlotState): void {
-    Atomics.store(this.slots, slot * SLOT_WORDS + S.STATE, state);
+    Atomics.store(this.slots, slot * SLOT_WORDS + SLOT_FIELD.STATE, state);
   }
   /** CAS of the state word; true if this caller made the transition. */
   casState(slot: number, from: SlotState, to: SlotState): boolean {
-    return Atomics.compareExchange(this.slots, slot * SLOT_WORDS + S.STATE, from, to) === from;
+    return Atomics.compareExchange(this.slots, slot * SLOT_WORDS + SLOT_FIELD.STATE, from, to) === from;
   }
   owner(slot: number): number {
-    return Atomics.load(this.slots, slot * SLOT_WORDS + S.OWNER);
+    return Atomics.load(this.slots, slot * SLOT_WORDS + SLOT_FIELD.OWNER);
   }
   generation(slot: number): number {
-    return Atomics.load(this.slots, slot * SLOT_WORDS + S.GEN);
+    return Atomics.load(this.slots, slot * SLOT_WORDS + SLOT_FIELD.GEN);
   }
   setting(slot: number): number {
-    return Atomics.load(this.slots, slot * SLOT_WORDS + S.SETTING);
+    return Atomics.load(this.slots, slot * SLOT_WORDS + SLOT_FIELD.SETTING);
   }
   setSetting(slot: number, setting: number): void {
-    Atomics.store(this.slots, slot * SLOT_WORDS + S.SETTING, setting);
+    Atomics.store(this.slots, slot * SLOT_WORDS + SLOT_FIELD.SETTING, setting);
   }
 
   /** A slot just popped from the free stack becomes DIALING for `owner`; returns its new generation. */
   claim(slot: number, owner: number): number {
     const base = slot * SLOT_WORDS;
-    Atomics.store(this.slots, base + S.OWNER, owner);
-    Atomics.store(this.slots, base + S.SETTING, 0);
-    if (this.threads && owner >= 0) Atomics.add(this.threads, owner * THREAD_WORDS + T.SLOTS, 1);
-    Atomics.store(this.slots, base + S.STATE, SLOT_STATE.DIALING);
-    return Atomics.add(this.slots, base + S.GEN, 1) + 1;
+    Atomics.store(this.slots, base + SLOT_FIELD.OWNER, owner);
+    Atomics.store(this.slots, base + SLOT_FIELD.SETTING, 0);
+    if (this.threads && owner >= 0) Atomics.add(this.threads, owner * THREAD_WORDS + THREAD_FIELD.SLOTS, 1);
+    Atomics.store(this.slots, base + SLOT_FIELD.STATE, SLOT_STATE.DIALING);
+    return Atomics.add(this.slots, base + SLOT_FIELD.GEN, 1) + 1;
   }
 
   /** Marks a slot FREE before it goes back on the free stack. */
-  release(slot: number): void {
+  free(slot: number): void {
     const base = slot * SLOT_WORDS;
-    const owner = Atomics.exchange(this.slots, base + S.OWNER, -1);
-    if (this.threads && owner >= 0) Atomics.sub(this.threads, owner * THREAD_WORDS + T.SLOTS, 1);
-    Atomics.store(this.slots, base + S.SETTING, 0);
+    const owner = Atomics.exchange(this.slots, base + SLOT_FIELD.OWNER, -1);
+    if (this.threads && owner >= 0) Atomics.sub(this.threads, owner * THREAD_WORDS + THREAD_FIELD.SLOTS, 1);
+    Atomics.store(this.slots, base + SLOT_FIELD.SETTING, 0);
     Atomics.store(this.timeUsed, slot, 0n);
     Atomics.store(this.timeCreated, slot, 0n);
-    Atomics.store(this.slots, base + S.STATE, SLOT_STATE.FREE);
+    Atomics.store(this.slots, base + SLOT_FIELD.STATE, SLOT_STATE.FREE);
   }
 
   // ---- timestamps (ns since the pool origin) ----

@@ -2,7 +2,7 @@
  * The pool's stats as one plain object, readable from any thread: smartconnpool's names (§3.16)
  * plus the cross-thread counters. Durations are in milliseconds.
  */
-import { H } from './layout.ts';
+import { HEADER } from './layout.ts';
 import { type SharedCore } from './shared-core.ts';
 import { STAT, WAIT_BUCKET_FIRST, WAIT_BUCKETS_MS } from './stats.ts';
 import { threadBreakdown, type ThreadStatsEntry } from './thread-breakdown.ts';
@@ -46,20 +46,20 @@ export interface PoolStats {
 export function snapshotStats(core: SharedCore): PoolStats {
   const h = core.memory.header;
   const s = core.stats;
-  const capacity = Atomics.load(h, H.CAPACITY);
-  const borrowed = Atomics.load(h, H.BORROWED);
+  const capacity = Atomics.load(h, HEADER.CAPACITY);
+  const borrowed = Atomics.load(h, HEADER.BORROWED);
   return {
     Capacity: capacity,
     MaxCapacity: core.memory.layout.maxCapacity,
     // Borrowed can exceed capacity while a shrink or close drains: nothing is available then.
     Available: Math.max(0, capacity - borrowed),
-    Active: Atomics.load(h, H.ACTIVE),
+    Active: Atomics.load(h, HEADER.ACTIVE),
     InUse: borrowed,
-    IdleAllowed: Atomics.load(h, H.IDLE_ALLOWED),
-    Waiting: Atomics.load(h, H.WAITING),
+    IdleAllowed: Atomics.load(h, HEADER.IDLE_ALLOWED),
+    Waiting: Atomics.load(h, HEADER.WAITING),
     WaitCount: s.total(STAT.WAIT_COUNT),
     WaitTime: s.total(STAT.WAIT_TIME_NS) / 1e6,
-    IdleTimeout: Atomics.load(h, H.IDLE_TIMEOUT_MS),
+    IdleTimeout: core.lifecycle.idleTimeoutMs,
     IdleClosed: s.total(STAT.IDLE_CLOSED),
     MaxLifetimeClosed: s.total(STAT.MAX_LIFETIME_CLOSED),
     Get: s.total(STAT.GET),
@@ -67,7 +67,7 @@ export function snapshotStats(core: SharedCore): PoolStats {
     DiffSetting: s.total(STAT.DIFF_SETTING),
     ResetSetting: s.total(STAT.RESET_SETTING),
     WaiterCapRejected: s.total(STAT.WAITER_CAP_REJECTED),
-    Threads: Atomics.load(h, H.THREADS_ATTACHED),
+    Threads: Atomics.load(h, HEADER.THREADS_ATTACHED),
     Grants: s.total(STAT.GRANTS),
     Evictions: s.total(STAT.EVICTIONS),
     ReapedThreads: s.total(STAT.REAPED_THREADS),

@@ -4,7 +4,7 @@
  * with Atomics.waitAsync (which keeps no event loop alive) and handles the requests on its turn.
  */
 import { PoolLimitError, UnknownThreadError } from './errors.ts';
-import { H, T, THREAD_WORDS } from './layout.ts';
+import { HEADER, THREAD_FIELD, THREAD_WORDS } from './layout.ts';
 
 export const THREAD_STATE = { FREE: 0, ATTACHED: 1, LEAVING: 2 } as const;
 
@@ -39,17 +39,17 @@ export class ThreadRegistry {
   attach(threadId: number): number {
     for (let i = 0; i < this.maxThreads; i++) {
       const base = i * THREAD_WORDS;
-      if (Atomics.compareExchange(this.threads, base + T.STATE, THREAD_STATE.FREE, THREAD_STATE.LEAVING) === THREAD_STATE.FREE) {
-        Atomics.store(this.threads, base + T.THREAD_ID, threadId);
-        Atomics.store(this.threads, base + T.REQUESTS, 0);
-        Atomics.store(this.threads, base + T.FRESH_STACK, 0);
-        Atomics.store(this.threads, base + T.WAITING, 0);
-        Atomics.store(this.threads, base + T.SLOTS, 0);
-        Atomics.store(this.threads, base + T.YIELDABLE, 0);
-        Atomics.store(this.threads, base + T.ANSWERED, Atomics.load(this.threads, base + T.DOORBELL));
-        Atomics.add(this.threads, base + T.GEN, 1);
-        Atomics.store(this.threads, base + T.STATE, THREAD_STATE.ATTACHED);
-        Atomics.add(this.header, H.THREADS_ATTACHED, 1);
+      if (Atomics.compareExchange(this.threads, base + THREAD_FIELD.STATE, THREAD_STATE.FREE, THREAD_STATE.LEAVING) === THREAD_STATE.FREE) {
+        Atomics.store(this.threads, base + THREAD_FIELD.THREAD_ID, threadId);
+        Atomics.store(this.threads, base + THREAD_FIELD.REQUESTS, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.FRESH_STACK, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.WAITING, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.SLOTS, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.YIELDABLE, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.ANSWERED, Atomics.load(this.threads, base + THREAD_FIELD.DOORBELL));
+        Atomics.add(this.threads, base + THREAD_FIELD.GEN, 1);
+        Atomics.store(this.threads, base + THREAD_FIELD.STATE, THREAD_STATE.ATTACHED);
+        Atomics.add(this.header, HEADER.THREADS_ATTACHED, 1);
         return i;
       }
     }
@@ -59,23 +59,23 @@ export class ThreadRegistry {
   /** Marks an entry as being reaped: nobody grants to it or rings it any more. */
   beginDetach(index: number): boolean {
     this.check(index);
-    return Atomics.compareExchange(this.threads, index * THREAD_WORDS + T.STATE, THREAD_STATE.ATTACHED, THREAD_STATE.LEAVING) === THREAD_STATE.ATTACHED;
+    return Atomics.compareExchange(this.threads, index * THREAD_WORDS + THREAD_FIELD.STATE, THREAD_STATE.ATTACHED, THREAD_STATE.LEAVING) === THREAD_STATE.ATTACHED;
   }
 
   /** Frees an entry after its slots and units were reclaimed. */
   finishDetach(index: number): void {
     this.check(index);
     const base = index * THREAD_WORDS;
-    Atomics.store(this.threads, base + T.THREAD_ID, -1);
-    Atomics.store(this.threads, base + T.SLOTS, 0);
+    Atomics.store(this.threads, base + THREAD_FIELD.THREAD_ID, -1);
+    Atomics.store(this.threads, base + THREAD_FIELD.SLOTS, 0);
     // A thread that died mid-dial leaves its count behind: take it out of the total.
-    Atomics.sub(this.header, H.YIELDABLE, Atomics.exchange(this.threads, base + T.YIELDABLE, 0));
-    Atomics.store(this.threads, base + T.STATE, THREAD_STATE.FREE);
-    Atomics.sub(this.header, H.THREADS_ATTACHED, 1);
+    Atomics.sub(this.header, HEADER.YIELDABLE, Atomics.exchange(this.threads, base + THREAD_FIELD.YIELDABLE, 0));
+    Atomics.store(this.threads, base + THREAD_FIELD.STATE, THREAD_STATE.FREE);
+    Atomics.sub(this.header, HEADER.THREADS_ATTACHED, 1);
   }
 
   state(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.STATE);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.STATE);
   }
 
   isAttached(index: number): boolean {
@@ -83,14 +83,14 @@ export class ThreadRegistry {
   }
 
   threadId(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.THREAD_ID);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.THREAD_ID);
   }
 
   /** Registry index of an attached threadId, or -1. */
   lookup(threadId: number): number {
     for (let i = 0; i < this.maxThreads; i++) {
       const base = i * THREAD_WORDS;
-      if (Atomics.load(this.threads, base + T.STATE) === THREAD_STATE.ATTACHED && Atomics.load(this.threads, base + T.THREAD_ID) === threadId) return i;
+      if (Atomics.load(this.threads, base + THREAD_FIELD.STATE) === THREAD_STATE.ATTACHED && Atomics.load(this.threads, base + THREAD_FIELD.THREAD_ID) === threadId) return i;
     }
     return -1;
   }
@@ -99,9 +99,9 @@ export class ThreadRegistry {
   ring(index: number, requests: number): void {
     this.check(index);
     const base = index * THREAD_WORDS;
-    Atomics.or(this.threads, base + T.REQUESTS, requests);
-    Atomics.add(this.threads, base + T.DOORBELL, 1);
-    Atomics.notify(this.threads, base + T.DOORBELL);
+    Atomics.or(this.threads, base + THREAD_FIELD.REQUESTS, requests);
+    Atomics.add(this.threads, base + THREAD_FIELD.DOORBELL, 1);
+    Atomics.notify(this.threads, base + THREAD_FIELD.DOORBELL);
   }
 
   /** Rings every attached thread. */
@@ -111,27 +111,27 @@ export class ThreadRegistry {
 
   /** Takes (and clears) the pending request bits of an entry. */
   takeRequests(index: number): number {
-    return Atomics.exchange(this.threads, index * THREAD_WORDS + T.REQUESTS, 0);
+    return Atomics.exchange(this.threads, index * THREAD_WORDS + THREAD_FIELD.REQUESTS, 0);
   }
 
   doorbell(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.DOORBELL);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.DOORBELL);
   }
 
   /** Waits (asynchronously) for the doorbell to move past `seen`. */
   waitDoorbell(index: number, seen: number): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> } {
-    return Atomics.waitAsync(this.threads, index * THREAD_WORDS + T.DOORBELL, seen) as never;
+    return Atomics.waitAsync(this.threads, index * THREAD_WORDS + THREAD_FIELD.DOORBELL, seen) as never;
   }
 
   /** The owner has handled every ring up to doorbell value `seen`. */
   answer(index: number, seen: number): void {
-    const at = index * THREAD_WORDS + T.ANSWERED;
+    const at = index * THREAD_WORDS + THREAD_FIELD.ANSWERED;
     if (Atomics.exchange(this.threads, at, seen) !== seen) Atomics.notify(this.threads, at);
   }
 
   /** Resolves true once the owner has answered doorbell value `target`, false after `timeoutMs`. */
   async waitAnswered(index: number, target: number, deadlineMs: number, now: () => number): Promise<boolean> {
-    const at = index * THREAD_WORDS + T.ANSWERED;
+    const at = index * THREAD_WORDS + THREAD_FIELD.ANSWERED;
     for (;;) {
       const answered = Atomics.load(this.threads, at);
       if (((answered - target) | 0) >= 0) return true;
@@ -150,28 +150,28 @@ export class ThreadRegistry {
   /** Whether the owner has handled every ring so far (false: a ring is pending, or nobody serves this entry). */
   hasAnswered(index: number): boolean {
     const base = index * THREAD_WORDS;
-    return Atomics.load(this.threads, base + T.ANSWERED) === Atomics.load(this.threads, base + T.DOORBELL);
+    return Atomics.load(this.threads, base + THREAD_FIELD.ANSWERED) === Atomics.load(this.threads, base + THREAD_FIELD.DOORBELL);
   }
 
   /** In-flight dials of this thread that nobody waits for (kept by YieldingDials). */
   yieldableOf(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.YIELDABLE);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.YIELDABLE);
   }
   addYieldable(index: number, delta: number): void {
-    Atomics.add(this.threads, index * THREAD_WORDS + T.YIELDABLE, delta);
-    Atomics.add(this.header, H.YIELDABLE, delta);
+    Atomics.add(this.threads, index * THREAD_WORDS + THREAD_FIELD.YIELDABLE, delta);
+    Atomics.add(this.header, HEADER.YIELDABLE, delta);
   }
 
   /** Dials nobody waits for, over all threads: one load, so a waiting get pays nothing when 0. */
   get yieldableTotal(): number {
-    return Atomics.load(this.header, H.YIELDABLE);
+    return Atomics.load(this.header, HEADER.YIELDABLE);
   }
 
   freshStack(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.FRESH_STACK);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.FRESH_STACK);
   }
   setFreshStack(index: number, stack: number): void {
-    Atomics.store(this.threads, index * THREAD_WORDS + T.FRESH_STACK, stack);
+    Atomics.store(this.threads, index * THREAD_WORDS + THREAD_FIELD.FRESH_STACK, stack);
   }
 
   /**
@@ -179,12 +179,12 @@ export class ThreadRegistry {
    * its own waiters, so only its waiters age when other threads serve theirs first.
    */
   slotsHeld(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.SLOTS);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.SLOTS);
   }
 
   /** This thread's count of WAITING cells (kept by WaiterCells). */
   waitingOf(index: number): number {
-    return Atomics.load(this.threads, index * THREAD_WORDS + T.WAITING);
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.WAITING);
   }
 
   private check(index: number): void {

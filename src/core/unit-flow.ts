@@ -4,7 +4,6 @@
  * oldest waiter of any thread (FIFO by sequence), whose owner is rung to dial with it; with no
  * waiter it is released.
  */
-import { H, POOL_STATE } from './layout.ts';
 import { type SharedCore } from './shared-core.ts';
 import { REQUEST } from './thread-registry.ts';
 
@@ -15,8 +14,8 @@ export const RELEASED = -1;
  * `self` is not rung (the caller serves it directly: it is in `granted.cell`).
  */
 export function passUnitOn(core: SharedCore, self: number, granted?: { cell: number }): number {
-  if (core.counters.releaseIfOverCapacity()) return RELEASED;
-  if (core.waiters.waiting > 0 && Atomics.load(core.memory.header, H.STATE) === POOL_STATE.OPEN) {
+  if (core.counters.releaseUnitIfOverCapacity()) return RELEASED;
+  if (core.waiters.waiting > 0 && core.lifecycle.isOpen) {
     for (const cell of core.waiters.waitingInOrder()) {
       const owner = core.waiters.grantOwner(cell);
       if (owner === -2) continue;
@@ -25,6 +24,6 @@ export function passUnitOn(core: SharedCore, self: number, granted?: { cell: num
       return owner;
     }
   }
-  core.counters.release();
+  core.counters.releaseUnit();
   return RELEASED;
 }

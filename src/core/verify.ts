@@ -7,7 +7,8 @@
  * idle slots sit in the stack of their setting; borrowed = BORROWED slots; active = slots in use +
  * units granted but not yet taken; active ≤ capacity ≤ maxCapacity; waiting count = WAITING cells.
  */
-import { H, STACKS_PER_THREAD, STACK_MASK } from './layout.ts';
+import { HEADER, STACKS_PER_THREAD } from './layout.ts';
+import { settingBucket } from './stack-ids.ts';
 import { type SharedCore } from './shared-core.ts';
 import { BUSY, EXPIRED, SLOT_STATE, SLOT_STATE_NAMES } from './slot-table.ts';
 import { THREAD_STATE } from './thread-registry.ts';
@@ -61,7 +62,7 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
         if (used === EXPIRED) problems.push(`slot ${slot} is EXPIRED on ${label}`);
         const setting = core.slots.setting(slot);
         if (k === 0 && setting !== 0) problems.push(`slot ${slot} has setting ${setting} but is on ${label}`);
-        if (k > 0 && (setting === 0 || (setting & STACK_MASK) !== k - 1)) problems.push(`slot ${slot} has setting ${setting} but is on ${label}`);
+        if (k > 0 && (setting === 0 || settingBucket(setting) !== k - 1)) problems.push(`slot ${slot} has setting ${setting} but is on ${label}`);
       });
       if (core.threads.state(t) === THREAD_STATE.FREE && core.stacks.peek(stack) !== EMPTY) {
         problems.push(`${label} is not empty but thread ${t} is not attached`);
@@ -95,9 +96,9 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
   }
 
   const h = core.memory.header;
-  const capacity = Atomics.load(h, H.CAPACITY);
-  const active = Atomics.load(h, H.ACTIVE);
-  const borrowed = Atomics.load(h, H.BORROWED);
+  const capacity = Atomics.load(h, HEADER.CAPACITY);
+  const active = Atomics.load(h, HEADER.ACTIVE);
+  const borrowed = Atomics.load(h, HEADER.BORROWED);
   const granted = core.waiters.count(CELL_STATE.GRANTED);
   if (borrowed !== borrowedSlots) problems.push(`borrowed = ${borrowed} but ${borrowedSlots} slots are BORROWED`);
   if (active !== inUse + granted) problems.push(`active = ${active} but ${inUse} slots are in use and ${granted} units are granted`);

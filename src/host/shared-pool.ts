@@ -6,7 +6,6 @@
 import { threadId, type Worker } from 'node:worker_threads';
 import { PoolClosedError, PoolError, PoolOptionError, type UnitHolder, UnknownThreadError } from '../core/errors.ts';
 import { reclaimThread, type Reclaimed } from '../core/reclaim.ts';
-import { H, POOL_STATE } from '../core/layout.ts';
 import { SharedCore } from '../core/shared-core.ts';
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import { REQUEST } from '../core/thread-registry.ts';
@@ -75,13 +74,10 @@ export class SharedPool {
       },
     };
     // Open (smartconnpool §3.2): lifetime first, then capacity, then the background work.
-    const h = this.core.memory.header;
-    Atomics.store(h, H.IDLE_TIMEOUT_MS, options.idleTimeoutMs);
-    Atomics.store(h, H.LIFETIME_CANCELLED, 0);
-    Atomics.add(h, H.LIFETIME, 1);
+    this.core.lifecycle.renewLifetime(options.idleTimeoutMs);
     this.core.counters.setMaxIdle(options.maxIdle);
     this.core.counters.setCapacity(options.capacity);
-    Atomics.store(h, H.STATE, POOL_STATE.OPEN);
+    this.core.lifecycle.markOpen();
     const index = this.core.threads.attach(threadId);
     this.#client = joinAsThread(this.core, index, this.handle.config);
     this.#agent = this.#client.agent;
@@ -97,7 +93,7 @@ export class SharedPool {
   }
 
   get isOpen(): boolean {
-    return Atomics.load(this.core.memory.header, H.STATE) === POOL_STATE.OPEN;
+    return this.core.lifecycle.isOpen;
   }
 
   setting(applySql: string, resetSql: string | null = null): Setting {
@@ -153,7 +149,7 @@ export class SharedPool {
 
   /** Changes the idle timeout in every thread (0 stops sweeping; the sweep period is fixed at open). */
   setIdleTimeout(timeoutMs: number): void {
-    Atomics.store(this.core.memory.header, H.IDLE_TIMEOUT_MS, ms('idleTimeoutMs', timeoutMs, 0));
+    this.core.lifecycle.idleTimeoutMs = ms('idleTimeoutMs', timeoutMs, 0);
   }
 
   /**
@@ -205,9 +201,7 @@ export class SharedPool {
       return Promise.reject(error);
     }
     const deadline = this.core.memory.nowMs() + timeoutMs;
-    const h = this.core.memory.header;
-    Atomics.store(h, H.LIFETIME_CANCELLED, 1);
-    Atomics.add(h, H.LIFETIME, 1);
+    this.core.lifecycle.cancelLifetime();
     this.core.threads.ringAll(REQUEST.LIFETIME);
     this.#agent.handleRequests(REQUEST.LIFETIME);
     if (this.#refreshTimer) clearInterval(this.#refreshTimer);
@@ -219,7 +213,7 @@ export class SharedPool {
         failure = error;
         await this.#abortBorrowed(Math.min(timeoutMs, FORCED_END_GRACE_MS));
       }
-      Atomics.store(h, H.STATE, POOL_STATE.CLOSED);
+      this.core.lifecycle.markClosed();
       // Waiters that slipped in between the flag and their thread's turn.
       for (const cell of this.core.waiters.waitingInOrder()) this.core.waiters.reject(cell);
       this.core.threads.ringAll(REQUEST.LIFETIME);

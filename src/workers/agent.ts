@@ -12,7 +12,7 @@
 import {
   PoolClosedError, PoolContextExpiredError, PoolInvariantError, PoolOptionError, PoolTimeoutError, PoolWaiterCapError,
 } from '../core/errors.ts';
-import { H, POOL_STATE, SETTING_STACKS } from '../core/layout.ts';
+import { SETTING_STACKS } from '../core/layout.ts';
 import { type SharedCore } from '../core/shared-core.ts';
 import { SLOT_STATE } from '../core/slot-table.ts';
 import { STAT } from '../core/stats.ts';
@@ -21,6 +21,7 @@ import { EMPTY } from '../core/treiber-stack.ts';
 import { CELL_STATE } from '../core/waiter-cells.ts';
 import { passUnitOn, RELEASED } from '../core/unit-flow.ts';
 import { reclaimThread } from '../core/reclaim.ts';
+import { settingBucket } from '../core/stack-ids.ts';
 import { describePoolState } from '../core/pool-state-text.ts';
 import { checkGetOptions } from './arguments.ts';
 import { IdleValidation } from './idle-validation.ts';
@@ -94,8 +95,8 @@ export class ThreadAgent implements HandleOwner {
     this.validation = new IdleValidation(maxCapacity, config.aliveBypassWindowMs ?? 500, config.validationTimeoutMs ?? 1000);
     this.createdNs = new Float64Array(maxCapacity);
     this.leaks = (config.leakDetectionMs ?? 0) > 0 ? new LeakDetector(config.leakDetectionMs!, index) : null;
-    if (Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) this.lifetime.abort(new PoolClosedError());
-    const idleTimeout = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
+    if (core.lifecycle.lifetimeCancelled) this.lifetime.abort(new PoolClosedError());
+    const idleTimeout = core.lifecycle.idleTimeoutMs;
     if (idleTimeout > 0) {
       this.sweepTimer = setInterval(() => this.sweep(), Math.max(1, Math.floor(idleTimeout / 10)));
       this.sweepTimer.unref();
@@ -341,8 +342,7 @@ export class ThreadAgent implements HandleOwner {
 
   private waitForConn(setting: Setting | null, wanted: number, deadline: Deadline): Promise<PooledConnection> {
     const core = this.core;
-    if (Atomics.load(core.memory.header, H.STATE) !== POOL_STATE.OPEN || this.lifetime.signal.aborted ||
-        Atomics.load(core.memory.header, H.LIFETIME_CANCELLED) !== 0) {
+    if (!core.lifecycle.isOpen || this.lifetime.signal.aborted || core.lifecycle.lifetimeCancelled) {
       deadline.dispose();
       return Promise.reject(new PoolClosedError());
     }
@@ -593,7 +593,7 @@ export class ThreadAgent implements HandleOwner {
   private freeSlot(slot: number): void {
     this.conns[slot] = undefined;
     if (this.detached) return;
-    this.core.slots.release(slot);
+    this.core.slots.free(slot);
     this.core.stacks.push(this.core.freeStack, slot);
   }
 
@@ -858,7 +858,7 @@ export class ThreadAgent implements HandleOwner {
     if (counters.active > counters.capacity) {
       this.closeConn(slot);
       this.freeSlot(slot);
-      if (!counters.releaseIfOverCapacity()) this.passUnit();
+      if (!counters.releaseUnitIfOverCapacity()) this.passUnit();
       return false;
     }
     if (updateIdleTime) {
@@ -887,7 +887,7 @@ export class ThreadAgent implements HandleOwner {
       core.stats.add(this.index, STAT.IDLE_CLOSED);
       this.closeConn(slot);
       this.freeSlot(slot);
-      if (!counters.releaseIfOverIdleLimit()) this.passUnit();
+      if (!counters.releaseUnitIfOverIdleLimit()) this.passUnit();
       return false;
     }
     core.slots.setState(slot, SLOT_STATE.IDLE);
@@ -896,7 +896,7 @@ export class ThreadAgent implements HandleOwner {
     } else {
       this.usedSettingStacks = true;
       core.stacks.push(core.settingStack(this.index, setting), slot);
-      core.threads.setFreshStack(this.index, setting & 7);
+      core.threads.setFreshStack(this.index, settingBucket(setting));
     }
     return false;
   }
@@ -946,7 +946,7 @@ export class ThreadAgent implements HandleOwner {
   sweep(): void {
     const core = this.core;
     if (this.sweeping || this.detached) return;
-    const timeoutMs = Atomics.load(core.memory.header, H.IDLE_TIMEOUT_MS);
+    const timeoutMs = core.lifecycle.idleTimeoutMs;
     if (timeoutMs === 0 || core.counters.capacity === 0) return;
     const claimed = this.idleSweep.collect(core.nowNs(), BigInt(timeoutMs) * 1_000_000n, this.keepIdle);
     if (claimed === 0) return;
@@ -1055,7 +1055,7 @@ export class ThreadAgent implements HandleOwner {
       if (slot === EMPTY) return;
       this.closeConn(slot);
       this.freeSlot(slot);
-      if (!counters.releaseIfOverCapacity()) this.passUnit();
+      if (!counters.releaseUnitIfOverCapacity()) this.passUnit();
     }
   }
 

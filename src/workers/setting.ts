@@ -3,8 +3,9 @@
  * interned: the same text gives the same id in every thread (through the shared registry) and the
  * same object within a thread, so comparing settings is comparing ids.
  */
+import { settingBucket } from '../core/stack-ids.ts';
 export class Setting {
-  /** Shared id (1-based); the setting lives in idle stack `id & 7`. */
+  /** Shared id (1-based); the setting lives in its thread's idle stack of bucket settingBucket(id). */
   readonly id: number;
   readonly applySql: string;
   /** null: the connector's own reset (COM_RESET_CONNECTION for mysql2). */
@@ -17,7 +18,7 @@ export class Setting {
   }
 
   get bucket(): number {
-    return this.id & 7;
+    return settingBucket(this.id);
   }
 
   /** The registry key: both texts, so two settings with the same apply but another reset differ. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { H, PoolInvariantError } from '../../src/core/index.ts';
+import { HEADER, PoolInvariantError } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
 import { scaled } from '../support/time-scale.ts';
 
@@ -28,35 +28,35 @@ describe('CapacityCounters', () => {
     expect(c.drainBell).toBe(bell + 1);
   });
 
-  it('releaseIfOverCapacity releases only the surplus', () => {
+  it('releaseUnitIfOverCapacity releases only the surplus', () => {
     const c = makeCore({ maxCapacity: 8 }, 4).counters;
     for (let i = 0; i < 4; i++) c.reserve();
-    expect(c.releaseIfOverCapacity()).toBe(false);
+    expect(c.releaseUnitIfOverCapacity()).toBe(false);
     c.setCapacity(1);
     const bell = c.drainBell;
-    expect([c.releaseIfOverCapacity(), c.releaseIfOverCapacity(), c.releaseIfOverCapacity(), c.releaseIfOverCapacity()]).toEqual([true, true, true, false]);
+    expect([c.releaseUnitIfOverCapacity(), c.releaseUnitIfOverCapacity(), c.releaseUnitIfOverCapacity(), c.releaseUnitIfOverCapacity()]).toEqual([true, true, true, false]);
     expect(c.active).toBe(1);
     expect(c.drainBell).toBe(bell + 3);
     c.setCapacity(0);
-    expect(c.releaseIfOverCapacity()).toBe(true);
-    expect(c.releaseIfOverCapacity()).toBe(false);
+    expect(c.releaseUnitIfOverCapacity()).toBe(true);
+    expect(c.releaseUnitIfOverCapacity()).toBe(false);
     expect(c.active).toBe(0);
   });
 
-  it('releaseIfOverIdleLimit releases while idle (active - borrowed) exceeds idleAllowed', () => {
+  it('releaseUnitIfOverIdleLimit releases while idle (active - borrowed) exceeds idleAllowed', () => {
     const c = makeCore({ maxCapacity: 8 }, 6).counters;
     c.setMaxIdle(2);
     expect(c.idleAllowed).toBe(2);
     for (let i = 0; i < 5; i++) c.reserve();
     c.borrow(); // 5 active, 1 borrowed, 4 idle
-    expect(c.releaseIfOverIdleLimit()).toBe(true);
-    expect(c.releaseIfOverIdleLimit()).toBe(true);
-    expect(c.releaseIfOverIdleLimit()).toBe(false);
+    expect(c.releaseUnitIfOverIdleLimit()).toBe(true);
+    expect(c.releaseUnitIfOverIdleLimit()).toBe(true);
+    expect(c.releaseUnitIfOverIdleLimit()).toBe(false);
     expect(c.active).toBe(3);
     expect(c.borrowed).toBe(1);
     c.giveBack(); // 3 idle
-    expect(c.releaseIfOverIdleLimit()).toBe(true);
-    expect(c.releaseIfOverIdleLimit()).toBe(false);
+    expect(c.releaseUnitIfOverIdleLimit()).toBe(true);
+    expect(c.releaseUnitIfOverIdleLimit()).toBe(false);
     expect(c.active).toBe(2);
   });
 
@@ -64,16 +64,16 @@ describe('CapacityCounters', () => {
     const core = makeCore({}, 2);
     const c = core.counters;
     const bell = c.drainBell;
-    expect(() => c.release()).toThrow(/active would go below zero \(was 0\)/);
+    expect(() => c.releaseUnit()).toThrow(/active would go below zero \(was 0\)/);
     expect(c.active).toBe(0);
     expect(c.drainBell).toBe(bell);
     c.reserve();
-    c.release();
+    c.releaseUnit();
     expect(c.active).toBe(0);
     expect(c.drainBell).toBe(bell + 1);
-    expect(() => c.release()).toThrow(/released twice/);
-    try { c.release(); } catch (error) { expect((error as PoolInvariantError).code).toBe('POOL_INVARIANT'); }
-    expect(core.memory.header[H.ACTIVE]).toBe(0);
+    expect(() => c.releaseUnit()).toThrow(/released twice/);
+    try { c.releaseUnit(); } catch (error) { expect((error as PoolInvariantError).code).toBe('POOL_INVARIANT'); }
+    expect(core.memory.header[HEADER.ACTIVE]).toBe(0);
   });
 
   it('giveBack below zero throws and changes nothing', () => {

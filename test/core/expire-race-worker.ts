@@ -102,8 +102,8 @@ try {
 
 // Give the slots back so the buffer ends quiescent.
 for (const slot of mine) {
-  core.slots.release(slot);
+  core.slots.free(slot);
   core.stacks.push(core.freeStack, slot);
-  core.counters.release();
+  core.counters.releaseUnit();
 }
 parentPort!.postMessage({ type: 'done', role: data.role, won, rounds, error, violations: v.count, firstViolations: v.first });

@@ -63,7 +63,7 @@ try {
         if (state !== CELL_STATE.GRANTED) v.add(`round ${rounds}: cancel lost but cell ${cell} is in state ${state}`);
         granted++;
         // The unit moved to us: use it (here: close at once).
-        core.counters.release();
+        core.counters.releaseUnit();
       }
       if (w.cancel(cell) || w.grant(cell)) v.add(`round ${rounds}: cell ${cell} ended twice`);
       w.free(cell);
@@ -85,7 +85,7 @@ try {
       if (w.grant(published - 1)) {
         grants++;
       } else {
-        core.counters.release();
+        core.counters.releaseUnit();
         lostGrants++;
       }
       rounds++;

@@ -33,7 +33,7 @@ export function openIdle(core: SharedCore, thread: number, nowNs = 1_000n, setti
 
 /** Closes a held slot: back to the free stack, unit released. */
 export function closeHeld(core: SharedCore, slot: number): void {
-  core.slots.release(slot);
+  core.slots.free(slot);
   core.stacks.push(core.freeStack, slot);
-  core.counters.release();
+  core.counters.releaseUnit();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertAligned, computeLayout, checkLimit, H, HEADER_WORDS, LAYOUT_VERSION, LayoutMismatchError, LIMITS, MAGIC,
+  assertAligned, computeLayout, checkLimit, HEADER, HEADER_WORDS, LAYOUT_VERSION, LayoutMismatchError, LIMITS, MAGIC,
   ORIGIN_BYTE, PoolOptionError, SharedCore, SharedPoolMemory, STAT_COUNT, STACKS_PER_THREAD, type Layout,
   type LayoutLimits,
 } from '../../src/core/index.ts';
@@ -117,13 +117,13 @@ describe('SharedPoolMemory', () => {
 
   it('creates an initialised buffer: magic, version, limits, every slot on the free stack', () => {
     const mem = SharedPoolMemory.create(limits);
-    expect(mem.header[H.MAGIC]).toBe(MAGIC);
-    expect(mem.header[H.VERSION]).toBe(LAYOUT_VERSION);
-    expect(mem.header[H.MAX_CAPACITY]).toBe(5);
-    expect(mem.header[H.MAX_THREADS]).toBe(2);
-    expect(mem.header[H.MAX_WAITERS]).toBe(3);
-    expect(mem.header[H.MAX_SETTINGS]).toBe(2);
-    expect(mem.header[H.LIFETIME_CANCELLED]).toBe(1);
+    expect(mem.header[HEADER.MAGIC]).toBe(MAGIC);
+    expect(mem.header[HEADER.VERSION]).toBe(LAYOUT_VERSION);
+    expect(mem.header[HEADER.MAX_CAPACITY]).toBe(5);
+    expect(mem.header[HEADER.MAX_THREADS]).toBe(2);
+    expect(mem.header[HEADER.MAX_WAITERS]).toBe(3);
+    expect(mem.header[HEADER.MAX_SETTINGS]).toBe(2);
+    expect(mem.header[HEADER.LIFETIME_CANCELLED]).toBe(1);
     expect(Array.from(mem.next)).toEqual([2, 3, 4, 5, 0]);
     expect(mem.heads[0]).toBe(1n);
     expect(Math.abs(mem.nowMs())).toBeLessThan(1000);
@@ -133,8 +133,8 @@ describe('SharedPoolMemory', () => {
     const mem = SharedPoolMemory.create(limits);
     const other = SharedPoolMemory.attach(mem.buffer);
     expect(other.layout).toEqual(mem.layout);
-    other.header[H.ACTIVE] = 3;
-    expect(mem.header[H.ACTIVE]).toBe(3);
+    other.header[HEADER.ACTIVE] = 3;
+    expect(mem.header[HEADER.ACTIVE]).toBe(3);
     other.timeUsed[4] = 42n;
     expect(mem.timeUsed[4]).toBe(42n);
     expect(SharedCore.attach(mem.buffer).memory.layout).toEqual(mem.layout);
@@ -166,13 +166,13 @@ describe('SharedPoolMemory', () => {
   it('rejects a wrong magic word', () => {
     expect(attachError(new SharedArrayBuffer(4096)).message).toMatch(/magic is 0x0, expected 0x534d4350: not a shared pool buffer/);
     const mem = SharedPoolMemory.create(limits);
-    mem.header[H.MAGIC] = -1;
+    mem.header[HEADER.MAGIC] = -1;
     expect(attachError(mem.buffer).message).toMatch(/magic is 0xffffffff/);
   });
 
   it('rejects another layout version', () => {
     const mem = SharedPoolMemory.create(limits);
-    mem.header[H.VERSION] = LAYOUT_VERSION + 1;
+    mem.header[HEADER.VERSION] = LAYOUT_VERSION + 1;
     const err = attachError(mem.buffer);
     expect(err.message).toContain(`version is ${LAYOUT_VERSION + 1}`);
     expect(err.message).toContain(`reads version ${LAYOUT_VERSION}`);
@@ -186,13 +186,13 @@ describe('SharedPoolMemory', () => {
     const err = attachError(bigger);
     expect(err.message).toContain(`${bigger.byteLength} bytes, its header implies ${mem.buffer.byteLength}`);
     // Same bytes, header claiming more slots than the buffer holds.
-    mem.header[H.MAX_CAPACITY] = 5 + 64; // enough slots that 64-byte alignment cannot absorb them
+    mem.header[HEADER.MAX_CAPACITY] = 5 + 64; // enough slots that 64-byte alignment cannot absorb them
     expect(attachError(mem.buffer).message).toMatch(/its header implies/);
   });
 
   it('rejects a header whose limits are corrupt as a layout mismatch, not a bad option', () => {
     const mem = SharedPoolMemory.create(limits);
-    mem.header[H.MAX_THREADS] = 0;
+    mem.header[HEADER.MAX_THREADS] = 0;
     const err = attachError(mem.buffer);
     expect(err.message).toMatch(/maxThreads/);
     expect(err.message).toMatch(/0/);

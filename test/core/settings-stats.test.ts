@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { H, PoolLimitError, SETTING_TEXT_BYTES, SharedCore, STAT, STAT_COUNT } from '../../src/core/index.ts';
+import { HEADER, PoolLimitError, SETTING_TEXT_BYTES, SharedCore, STAT, STAT_COUNT } from '../../src/core/index.ts';
 import { WAIT_BUCKET_FIRST, WAIT_BUCKETS_MS } from '../../src/core/stats.ts';
 import { makeCore } from './helpers.ts';
 
@@ -46,7 +46,7 @@ describe('SettingsRegistry', () => {
     // 600 two-byte characters: 600 chars, 1200 bytes.
     expect(() => s.intern('é'.repeat(600))).toThrow(/1200 bytes/);
     expect(s.count).toBe(1);
-    expect(core.memory.header[H.SETTINGS_LOCK]).toBe(0);
+    expect(core.memory.header[HEADER.SETTINGS_LOCK]).toBe(0);
   });
 
   it('throws PoolLimitError when the registry is full, and still finds interned texts', () => {
@@ -63,7 +63,7 @@ describe('SettingsRegistry', () => {
     expect(error).toBeInstanceOf(PoolLimitError);
     expect((error as PoolLimitError).code).toBe('POOL_LIMIT');
     expect((error as Error).message).toMatch(/maxSettings = 2/);
-    expect(core.memory.header[H.SETTINGS_LOCK]).toBe(0); // lock released after the throw
+    expect(core.memory.header[HEADER.SETTINGS_LOCK]).toBe(0); // lock released after the throw
     expect(s.intern('two')).toBe(2);
     expect(s.count).toBe(2);
   });

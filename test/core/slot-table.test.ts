@@ -21,7 +21,7 @@ describe('SlotTable', () => {
     expect(SLOT_STATE_NAMES[SLOT_STATE.EVICTED]).toBe('EVICTED');
   });
 
-  it('claim makes a slot DIALING for its owner and bumps the generation; release frees it', () => {
+  it('claim makes a slot DIALING for its owner and bumps the generation; free frees it', () => {
     const core = makeCore();
     const t = core.slots;
     const slot = core.stacks.pop(core.freeStack);
@@ -37,7 +37,7 @@ describe('SlotTable', () => {
     expect(t.timeUsedOf(slot)).toBe(99n);
     expect(t.timeCreatedOf(slot)).toBe(77n);
     t.setSetting(slot, 4);
-    t.release(slot);
+    t.free(slot);
     expect(t.state(slot)).toBe(SLOT_STATE.FREE);
     expect(t.owner(slot)).toBe(-1);
     expect(t.setting(slot)).toBe(0);

@@ -62,10 +62,10 @@ function stackFor(thread: number, setting: number): number {
 
 /** Close a held, claimed slot: free it, push it on the free stack, release its unit. */
 function closeSlot(slot: number, what: string): void {
-  core.slots.release(slot);
+  core.slots.free(slot);
   unhold(slot, what);
   core.stacks.push(core.freeStack, slot);
-  core.counters.release();
+  core.counters.releaseUnit();
 }
 
 let now = 1n;
@@ -84,7 +84,7 @@ function open(): void {
   const slot = core.stacks.pop(core.freeStack);
   if (slot === EMPTY) {
     v.add('open: reserved a unit but the free stack is empty (a slot was lost)');
-    core.counters.release();
+    core.counters.releaseUnit();
     return;
   }
   hold(slot, 'open');

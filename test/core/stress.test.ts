@@ -4,7 +4,7 @@
  */
 import { threadId, type Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CELL_STATE, EMPTY, H, POOL_STATE, SharedCore, SLOT_STATE, STACKS_PER_THREAD, STAT, verify } from '../../src/core/index.ts';
+import { CELL_STATE, EMPTY, SharedCore, SLOT_STATE, STACKS_PER_THREAD, STAT, verify } from '../../src/core/index.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { CTL, CTL_WORDS } from './worker-kit.ts';
 import { stackContents } from './helpers.ts';
@@ -128,9 +128,9 @@ describe('core under real worker threads', () => {
           core.stacks.unlink(s);
           expect(core.slots.state(s)).toBe(SLOT_STATE.IDLE);
           expect(core.slots.claimForEviction(s)).toBe(true);
-          core.slots.release(s);
+          core.slots.free(s);
           core.stacks.push(core.freeStack, s);
-          core.counters.release();
+          core.counters.releaseUnit();
           s = after;
         }
       }
@@ -144,8 +144,8 @@ describe('core under real worker threads', () => {
     expect(core.stats.total(STAT.EVICTIONS)).toBe(sum('evict'));
 
     // Liveness: after the storm, one thread obtains every unit at once within 1 s, round after round.
-    Atomics.store(core.memory.header, H.LIFETIME_CANCELLED, 0);
-    Atomics.store(core.memory.header, H.STATE, POOL_STATE.OPEN);
+    core.lifecycle.renewLifetime(0);
+    core.lifecycle.markOpen();
     const agent = new ThreadAgent(core, core.threads.attach(threadId), {
       connector: fakeConnector().connector, maxLifetimeMs: 0, getTimeoutMs: 1000, maxWaiters: 8, handoffDelayMs: 10,
     });

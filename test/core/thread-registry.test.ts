@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { H, PoolLimitError, REQUEST, THREAD_STATE, UnknownThreadError } from '../../src/core/index.ts';
+import { HEADER, PoolLimitError, REQUEST, THREAD_STATE, UnknownThreadError } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
 
 describe('ThreadRegistry', () => {
@@ -18,7 +18,7 @@ describe('ThreadRegistry', () => {
     expect(r.isAttached(2)).toBe(false);
     expect(r.isAttached(-1)).toBe(false);
     expect(r.isAttached(3)).toBe(false);
-    expect(core.memory.header[H.THREADS_ATTACHED]).toBe(2);
+    expect(core.memory.header[HEADER.THREADS_ATTACHED]).toBe(2);
   });
 
   it('throws PoolLimitError naming maxThreads when full', () => {
@@ -34,7 +34,7 @@ describe('ThreadRegistry', () => {
     expect(error).toBeInstanceOf(PoolLimitError);
     expect((error as PoolLimitError).code).toBe('POOL_LIMIT');
     expect((error as Error).message).toMatch(/maxThreads = 2/);
-    expect(core.memory.header[H.THREADS_ATTACHED]).toBe(2);
+    expect(core.memory.header[HEADER.THREADS_ATTACHED]).toBe(2);
   });
 
   it('detaches in two steps and reuses the entry with a new generation', () => {
@@ -52,7 +52,7 @@ describe('ThreadRegistry', () => {
     r.finishDetach(a);
     expect(r.state(a)).toBe(THREAD_STATE.FREE);
     expect(r.threadId(a)).toBe(-1);
-    expect(core.memory.header[H.THREADS_ATTACHED]).toBe(1);
+    expect(core.memory.header[HEADER.THREADS_ATTACHED]).toBe(1);
     const gen = core.memory.threads[a * 8 + 4];
     expect(r.attach(9)).toBe(a);
     expect(core.memory.threads[a * 8 + 4]).toBe(gen + 1);

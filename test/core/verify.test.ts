@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUSY, CELL_STATE, EXPIRED, H, SharedCore, SLOT_STATE, STACKS_PER_THREAD, T, THREAD_WORDS, verify } from '../../src/core/index.ts';
+import { BUSY, CELL_STATE, EXPIRED, HEADER, SharedCore, SLOT_STATE, STACKS_PER_THREAD, THREAD_FIELD, THREAD_WORDS, verify } from '../../src/core/index.ts';
 import { makeCore, openIdle, stackContents } from './helpers.ts';
 
 /** A core with thread entries 0 and 1 attached. */
@@ -100,20 +100,20 @@ describe('verify', () => {
     const core = attached();
     openIdle(core, 0);
     expect(verify(core)).toEqual([]);
-    Atomics.add(core.memory.header, H.ACTIVE, 1);
+    Atomics.add(core.memory.header, HEADER.ACTIVE, 1);
     expectProblem(core, /active = 2 but 1 slots are in use and 0 units are granted/);
-    Atomics.sub(core.memory.header, H.ACTIVE, 1);
+    Atomics.sub(core.memory.header, HEADER.ACTIVE, 1);
     core.counters.borrow();
     expectProblem(core, /borrowed = 1 but 0 slots are BORROWED/);
     core.counters.giveBack();
     expect(verify(core)).toEqual([]);
-    Atomics.add(core.memory.header, H.WAITING, 1);
+    Atomics.add(core.memory.header, HEADER.WAITING, 1);
     expectProblem(core, /waiting = 1 but 0 cells are WAITING/);
-    Atomics.sub(core.memory.header, H.WAITING, 1);
-    core.memory.threads[1 * THREAD_WORDS + T.WAITING] = 1; // thread 1's WAITING count
+    Atomics.sub(core.memory.header, HEADER.WAITING, 1);
+    core.memory.threads[1 * THREAD_WORDS + THREAD_FIELD.WAITING] = 1; // thread 1's WAITING count
     expectProblem(core, /threads count 1 waiters but 0 cells are WAITING/);
-    core.memory.threads[1 * THREAD_WORDS + T.WAITING] = 0;
-    Atomics.store(core.memory.header, H.ACTIVE, -1);
+    core.memory.threads[1 * THREAD_WORDS + THREAD_FIELD.WAITING] = 0;
+    Atomics.store(core.memory.header, HEADER.ACTIVE, -1);
     expectProblem(core, /negative counter: active = -1/);
   });
 
@@ -123,7 +123,7 @@ describe('verify', () => {
     core.counters.setCapacity(2);
     expectProblem(core, /active = 4 exceeds capacity = 2/);
     expect(verify(core, { allowOverCapacity: true })).toEqual([]);
-    Atomics.store(core.memory.header, H.CAPACITY, 9);
+    Atomics.store(core.memory.header, HEADER.CAPACITY, 9);
     expectProblem(core, /capacity = 9 is outside 0..8/);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CELL_STATE, H, WAITER_WORDS } from '../../src/core/index.ts';
+import { CELL_STATE, HEADER, WAITER_WORDS } from '../../src/core/index.ts';
 import { makeCore } from './helpers.ts';
 
 describe('WaiterCells', () => {
@@ -101,7 +101,7 @@ describe('WaiterCells', () => {
   it('keeps FIFO order across sequence wraparound, with cells reused out of index order', () => {
     const core = makeCore({ maxWaiters: 4 });
     const w = core.waiters;
-    core.memory.header[H.WAITER_SEQ] = 0x7fffffff - 2;
+    core.memory.header[HEADER.WAITER_SEQ] = 0x7fffffff - 2;
     const first = [w.enqueue(0, 0, 8), w.enqueue(0, 0, 8), w.enqueue(0, 0, 8), w.enqueue(0, 0, 8)];
     expect(first).toEqual([0, 1, 2, 3]);
     // Cells 0 and 1 leave; two newer waiters reuse them and get sequence numbers past the wrap.

@@ -111,7 +111,7 @@ describe('close() and setCapacity() against a dead backend', () => {
     expect(pool.stats()).toMatchObject({ Capacity: 4, Active: 4 });
     // The backend comes back: any waiter still dialling is served.
     await server.setMode('mysql');
-    server.release();
+    server.revive();
     const served = await Promise.all(waiters);
     for (const c of served) {
       const [rows] = await c.query<({ v: number } & RowDataPacket)[]>('SELECT 1 + 1 AS v');

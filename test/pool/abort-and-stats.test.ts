@@ -32,7 +32,7 @@ describe('caller abort and stats', () => {
       expect((e as PoolTimeoutError).code).toBe('POOL_TIMEOUT');
     }
     expect((e1 as Error).cause).toBe(reason);
-    control.release();
+    control.unblock();
     await pool.settled();
     expect(pool.verify()).toEqual([]);
   });

@@ -300,14 +300,14 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     await control.untilBlocked(1);
     expect(pool.stats().IdleClosed).toBe(2); // budget: half of the 4
     expect(pool.stats().Active).toBe(3); // 2 idle + the reopen's reserved unit
-    control.block = false; // new connects go through; the one already blocked stays blocked until release()
+    control.block = false; // new connects go through; the one already blocked stays blocked until unblock()
     const got = [await pool.get(), await pool.get()];
     expect(pool.stats().Available).toBe(2);
     // A short get still succeeds by dialling into the unit the sweep freed.
     const extra = await pool.get({ timeoutMs: 25 });
     expect(fake(extra).id).toBe(5);
     expect(control.blockedNow).toBe(1);
-    control.release();
+    control.unblock();
     await pool.settled();
     expect(pool.stats().Active).toBe(4);
     for (const conn of [...got, extra]) conn.recycle();
@@ -359,7 +359,7 @@ describe('smartconnpool scenarios 23–44 (main thread, fake connector)', () => 
     await until(() => control.closed === 4, 2000, 'idle conns drained');
     expect(closing.done).toBe(false);
     expect(pool.stats().Active).toBe(1);
-    control.release();
+    control.unblock();
     await closing.promise;
     expect(closing.error).toBeUndefined();
     await pool.settled();

@@ -494,7 +494,7 @@ describe('stress (single thread) — stress_test.go', () => {
       await Promise.all(getters);
       await expectCleanAfterClose(pool, control, `#49 cycle ${cycle} seed ${seed}`, ledger);
       expect(control.opened, 'no connect completed after the block').toBe(CAP);
-      control.release();
+      control.unblock();
     }
     ledger.check('#49');
   }, scaled(30_000));

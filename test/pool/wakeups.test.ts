@@ -3,8 +3,8 @@
  * forces the interleaving "a ring lands between taking the request / checking the condition and
  * reading the word to wait on" through a seam (a wrapped method of the registry or counters), never
  * a sleep. The audit found these waits:
- *   - thread doorbells (Doorbell: Atomics.waitAsync on T.DOORBELL): fixed, word read before the take;
- *   - the drain bell (drainTo: Atomics.waitAsync on H.DRAIN_BELL): already read before the check;
+ *   - thread doorbells (Doorbell: Atomics.waitAsync on THREAD_FIELD.DOORBELL): fixed, word read before the take;
+ *   - the drain bell (drainTo: Atomics.waitAsync on HEADER.DRAIN_BELL): already read before the check;
  *   - waiter cells: no wait of their own; a granted cell is woken through its owner's doorbell (GRANT),
  *     so the doorbell fix covers them (tested with a GRANT landing in the window).
  */

@@ -74,11 +74,11 @@ export class FakeControl {
   set failConnect(v: boolean) { this.set(F.FAIL_CONNECT, v); }
   set failApply(v: boolean) { this.set(F.FAIL_APPLY, v); }
   set failReset(v: boolean) { this.set(F.FAIL_RESET, v); }
-  /** Block connects until release() (or their signal, unless ignoreSignal). */
+  /** Block connects until unblock() (or their signal, unless ignoreSignal). */
   set block(v: boolean) { this.set(F.BLOCK, v); }
   set ignoreSignal(v: boolean) { this.set(F.IGNORE_SIGNAL, v); }
   /** Lets every blocked connect continue. */
-  release(): void {
+  unblock(): void {
     this.set(F.BLOCK, 0);
     Atomics.add(this.words, F.GATE, 1);
     Atomics.notify(this.words, F.GATE);

@@ -143,7 +143,7 @@ export class FaultServer {
   }
 
   /** The backend comes back: every socket held by 'dead' mode is greeted and served. */
-  release(): void {
+  revive(): void {
     for (const socket of [...this.#held]) {
       this.#held.delete(socket);
       if (!socket.destroyed) this.#serve(socket);

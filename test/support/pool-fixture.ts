@@ -32,7 +32,7 @@ export function usePoolFixture(closeTimeoutMs = 2000): void {
   afterEach(async () => {
     for (const { pool, control } of opened.splice(0)) {
       control.ignoreSignal = false;
-      control.release();
+      control.unblock();
       await pool.close({ timeoutMs: closeTimeoutMs }).catch(() => {});
     }
   });

@@ -11,7 +11,7 @@ import { fakeConnector } from '../support/fake-connector.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { takeAll } from '../support/liveness.ts';
 import { checkHandleConfig } from '../../src/workers/handle-check.ts';
-import { H, SharedCore, verify } from '../../src/core/index.ts';
+import { HEADER, SharedCore, verify } from '../../src/core/index.ts';
 import { HANDLE_KIND } from '../../src/workers/types.ts';
 import { startPoolThread } from './harness.ts';
 
@@ -67,7 +67,7 @@ describe('attach', () => {
       },
     };
     expect(() => attachSharedPool({ kind: HANDLE_KIND, buffer: core.buffer, config })).toThrow('agent construction failed');
-    expect(Atomics.load(core.memory.header, H.THREADS_ATTACHED)).toBe(0);
+    expect(Atomics.load(core.memory.header, HEADER.THREADS_ATTACHED)).toBe(0);
     expect(core.threads.lookup(threadId)).toBe(-1);
     expect(verify(core)).toEqual([]);
   });
