@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HEADER, PoolInvariantError } from '../../src/core/index.ts';
-import { makeCore } from './helpers.ts';
+import { makeCore } from '../support/core.ts';
 import { scaled } from '../support/time-scale.ts';
 
 describe('CapacityCounters', () => {

@@ -5,7 +5,7 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { EMPTY, SharedCore, SLOT_STATE } from '../../src/core/index.ts';
 import { rng } from '../support/random.ts';
-import { Violations, abort, barrier, shuffle, waitForGo } from './worker-kit.ts';
+import { Violations, abort, barrier, shuffle, waitForGo } from '../support/race-worker-kit.ts';
 
 interface Data {
   buffer: SharedArrayBuffer;

@@ -8,7 +8,7 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { CELL_STATE, SharedCore } from '../../src/core/index.ts';
 import { rng } from '../support/random.ts';
-import { CTL, Violations, waitForGo } from './worker-kit.ts';
+import { CTL, Violations, waitForGo } from '../support/race-worker-kit.ts';
 
 interface Data {
   buffer: SharedArrayBuffer;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HEADER, PoolLimitError, SETTING_TEXT_BYTES, SharedCore, STAT, STAT_COUNT } from '../../src/core/index.ts';
 import { WAIT_BUCKET_FIRST, WAIT_BUCKETS_MS } from '../../src/core/stats.ts';
-import { makeCore } from './helpers.ts';
+import { makeCore } from '../support/core.ts';
 
 describe('SettingsRegistry', () => {
   it('gives the same text the same id, ids starting at 1', () => {

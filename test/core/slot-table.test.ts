@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BUSY, EXPIRED, SLOT_STATE, SLOT_STATE_NAMES, EMPTY, PoolInvariantError } from '../../src/core/index.ts';
-import { makeCore } from './helpers.ts';
+import { makeCore } from '../support/core.ts';
 
 function idleSlot(timeNs = 1_000n) {
   const core = makeCore();

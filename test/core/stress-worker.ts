@@ -6,7 +6,7 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { BUSY, EMPTY, EXPIRED, SharedCore, SLOT_STATE, SLOT_STATE_NAMES, STAT, STACKS_PER_THREAD } from '../../src/core/index.ts';
 import { rng } from '../support/random.ts';
-import { CTL, Violations } from './worker-kit.ts';
+import { CTL, Violations } from '../support/race-worker-kit.ts';
 
 interface Data {
   buffer: SharedArrayBuffer;

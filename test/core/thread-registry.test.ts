@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HEADER, PoolLimitError, REQUEST, THREAD_STATE, UnknownThreadError } from '../../src/core/index.ts';
-import { makeCore } from './helpers.ts';
+import { makeCore } from '../support/core.ts';
 
 describe('ThreadRegistry', () => {
   it('attaches threads to successive entries and looks them up by threadId', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BUSY, CELL_STATE, EXPIRED, HEADER, SharedCore, SLOT_STATE, STACKS_PER_THREAD, THREAD_FIELD, THREAD_WORDS, verify } from '../../src/core/index.ts';
-import { makeCore, openIdle, stackContents } from './helpers.ts';
+import { makeCore, openIdle, stackContents } from '../support/core.ts';
 
 /** A core with thread entries 0 and 1 attached. */
 function attached(capacity = 8): SharedCore {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CELL_STATE, HEADER, WAITER_WORDS } from '../../src/core/index.ts';
-import { makeCore } from './helpers.ts';
+import { makeCore } from '../support/core.ts';
 
 describe('WaiterCells', () => {
   it('enqueues up to the cap and returns -1 beyond it', () => {

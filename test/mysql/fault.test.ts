@@ -9,7 +9,7 @@ import { connect, type Mysql2PoolConnection, PROGRAM_NAME } from '../../src/work
 import { closedPort, type FaultServer, startFaultServer } from '../support/fault-server.ts';
 import { until } from '../support/fake-connector.ts';
 import { sleep } from '../support/timing.ts';
-import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+import { type MysqlThread, newId, startMysqlThread } from '../support/mysql-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 import type { RowDataPacket } from 'mysql2';
 

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, PoolClosedError, PoolDrainTimeoutError, QueryTimeoutError, type SharedPool } from '../../src/index.ts';
 import { type FaultServer, startFaultServer } from '../support/fault-server.ts';
-import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+import { type MysqlThread, newId, startMysqlThread } from '../support/mysql-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;

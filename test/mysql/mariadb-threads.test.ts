@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { type MysqlEnv, mysqlSkip, sampleSessions, setupMysql } from '../support/mysql.ts';
 import { takeAll } from '../support/liveness.ts';
-import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+import { type MysqlThread, newId, startMysqlThread } from '../support/mysql-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 const skip = await mysqlSkip();

@@ -13,7 +13,7 @@ import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { type FaultServer, startFaultServer } from '../support/fault-server.ts';
 import { sleep } from '../support/timing.ts';
 import { checkLiveness, takeAll } from '../support/liveness.ts';
-import { type MysqlThread, newId, startMysqlThread } from './threads.ts';
+import { type MysqlThread, newId, startMysqlThread } from '../support/mysql-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;

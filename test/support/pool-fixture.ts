@@ -1,5 +1,5 @@
 /**
- * The fixture of the single-thread scenario suites (test/pool/scenarios-*.test.ts): pools on the
+ * The fixture of the single-thread scenario suites (the scenario files of test/pool, listed in test/SCENARIOS.md): pools on the
  * fake connector in the main thread, a safety net that closes what a failed test left open, and the
  * checks every scenario ends with. Not a test file.
  */

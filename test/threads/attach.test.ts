@@ -13,7 +13,7 @@ import { takeAll } from '../support/liveness.ts';
 import { checkHandleConfig } from '../../src/workers/handle-check.ts';
 import { HEADER, SharedCore, verify } from '../../src/core/index.ts';
 import { HANDLE_KIND } from '../../src/workers/types.ts';
-import { startPoolThread } from './harness.ts';
+import { startPoolThread } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
-import { newId, type PoolThread, startPoolThread } from './harness.ts';
+import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, PooledConnection, PoolTimeoutError, type SharedPool } from '../../src/index.ts';
 import { CHANNEL } from '../../src/workers/diagnostics.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
-import { newId, type PoolThread, startPoolThread } from './harness.ts';
+import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createSharedPool, PoolDrainTimeoutError } from '../../src/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
-import { newId, startPoolThread } from './harness.ts';
+import { newId, startPoolThread } from '../support/pool-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { checkLiveness, takeAll } from '../support/liveness.ts';
-import { type PoolThread, startPoolThread } from './harness.ts';
+import { type PoolThread, startPoolThread } from '../support/pool-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;

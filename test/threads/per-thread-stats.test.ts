@@ -3,7 +3,7 @@ import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
-import { newId, type PoolThread, startPoolThread } from './harness.ts';
+import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];

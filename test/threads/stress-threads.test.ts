@@ -31,7 +31,7 @@ import { scaledCount, scaled } from '../support/time-scale.ts';
 import { verifyQuiescent } from '../support/quiescent.ts';
 import {
   CTL, Ledger, type LedgerReport, newTables, runTraffic, type SharedTables, trafficWindow, type TrafficOptions,
-} from './stress-kit.ts';
+} from '../support/stress-traffic.ts';
 
 // ------------------------------------------------------------------------------------------------
 // threads

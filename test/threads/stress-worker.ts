@@ -17,7 +17,7 @@ import { attachSharedPool, type PooledConnection, type PoolHandle, type SharedPo
 import { rng } from '../support/random.ts';
 import { sleep } from '../support/timing.ts';
 import { takeAll } from '../support/liveness.ts';
-import { Ledger, runTraffic, type SharedTables, type TrafficOptions } from './stress-kit.ts';
+import { Ledger, runTraffic, type SharedTables, type TrafficOptions } from '../support/stress-traffic.ts';
 
 const port = parentPort!;
 let db: SharedPoolClient | null = null;

@@ -1,7 +1,7 @@
 /**
- * smartconnpool acceptance scenarios 1–11 (pool_test.go TestOpen … TestSetCapacityRejectedOnClosedPool),
+ * Open, shrink, close, reopen and refresh: smartconnpool acceptance scenarios 1–11 (pool_test.go TestOpen … TestSetCapacityRejectedOnClosedPool),
  * see docs/smartconnpool.md §6. Single thread (main), fake connector.
- * Scenarios 12–22 are in scenarios-01-22b.test.ts.
+ * Scenarios 12–22 are in expiry-and-dial-failures.test.ts.
  *
  * Mapping of the Go fixtures: `put(conn)` = conn.recycle(); `put(nil)` = conn.taint(), or recycle()
  * of a connection whose socket was closed; "open" (currently open) = control.openNow;

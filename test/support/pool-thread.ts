@@ -1,8 +1,8 @@
 /** Test helpers for driving pool-worker.ts threads. */
 import type { Worker } from 'node:worker_threads';
 import type { SharedPool } from '../../src/index.ts';
-import { nextMessage, requestReply, spawnTsWorker } from '../support/spawn.ts';
-import type { TakeResult, Taker } from '../support/liveness.ts';
+import { nextMessage, requestReply, spawnTsWorker } from './spawn.ts';
+import type { TakeResult, Taker } from './liveness.ts';
 
 export interface PoolThread {
   worker: Worker;
@@ -16,7 +16,7 @@ export interface PoolThread {
 let nextId = 1;
 
 export async function startPoolThread(pool: SharedPool): Promise<PoolThread> {
-  const worker = spawnTsWorker(new URL('./pool-worker.ts', import.meta.url), { pool: pool.handle });
+  const worker = spawnTsWorker(new URL('../threads/pool-worker.ts', import.meta.url), { pool: pool.handle });
   const ready = await nextMessage<{ index: number }>(worker, 'ready');
   const request = <T extends { type: string }>(message: Record<string, unknown>, reply: string): Promise<T> => {
     const id = message.id;

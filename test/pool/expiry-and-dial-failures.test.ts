@@ -1,7 +1,7 @@
 /**
- * smartconnpool acceptance scenarios 12–22 (pool_test.go TestConnReopen … TestSlowCreateFail),
+ * Idle timeout, max lifetime, max idle and failing dials: smartconnpool acceptance scenarios 12–22 (pool_test.go TestConnReopen … TestSlowCreateFail),
  * see docs/smartconnpool.md §6. Single thread (main), fake connector.
- * Scenarios 1–11 are in scenarios-01-22a.test.ts.
+ * Scenarios 1–11 are in open-close-reopen.test.ts.
  *
  * Mapping of the Go fixtures: `put(conn)` = conn.recycle(); `put(nil)` = conn.taint(), or recycle()
  * of a connection whose socket was closed; "open" (currently open) = control.openNow;

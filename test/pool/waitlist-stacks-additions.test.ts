@@ -1,5 +1,5 @@
 /**
- * smartconnpool acceptance scenarios 53–66 (docs/smartconnpool.md §6: waitlist_test.go, stack_test.go and
+ * The waitlist, the Treiber stacks and the port's own additions: smartconnpool acceptance scenarios 53–66 (docs/smartconnpool.md §6: waitlist_test.go, stack_test.go and
  * the port-specific additions), single thread (main thread), fake connector.
  *
  * Waitlist scenarios are tested through the pool (waiters = pending pool.get() calls; an expired

@@ -1,7 +1,7 @@
 /** Drives test/mysql/mysql-worker.ts threads. */
 import type { Worker } from 'node:worker_threads';
 import type { SharedPool } from '../../src/index.ts';
-import { nextMessage, requestReply, spawnTsWorker } from '../support/spawn.ts';
+import { nextMessage, requestReply, spawnTsWorker } from './spawn.ts';
 
 export interface Reply {
   type: string;
@@ -28,7 +28,7 @@ export function newId(): number {
 }
 
 export async function startMysqlThread(pool: SharedPool): Promise<MysqlThread> {
-  const worker = spawnTsWorker(new URL('./mysql-worker.ts', import.meta.url), { pool: pool.handle });
+  const worker = spawnTsWorker(new URL('../mysql/mysql-worker.ts', import.meta.url), { pool: pool.handle });
   await nextMessage(worker, 'ready');
   const request = (message: Record<string, unknown>, reply: string): Promise<Reply> =>
     requestReply<Reply>(worker, message, (m) => (m.type === reply || m.type === 'error') && m.id === message.id);

@@ -9,10 +9,10 @@
  * check covers both threads and loops inside a thread.
  */
 import type { PooledConnection, SharedPoolClient } from '../../src/index.ts';
-import type { FakeConnection } from '../support/fake-connector.ts';
-import { rng } from '../support/random.ts';
-import { holdBriefly, sleep } from '../support/timing.ts';
-import { scaled } from '../support/time-scale.ts';
+import type { FakeConnection } from './fake-connector.ts';
+import { rng } from './random.ts';
+import { holdBriefly, sleep } from './timing.ts';
+import { scaled } from './time-scale.ts';
 
 /** Words of the control array shared by the main thread and the workers. */
 export const CTL = {

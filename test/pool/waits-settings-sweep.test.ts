@@ -1,6 +1,6 @@
 /**
- * smartconnpool acceptance scenarios 23–44 (docs/smartconnpool.md §6, pool_test.go), single thread (main
- * thread), fake connector. Where our deliberate deviations (docs/helper-brief.md) change what can be
+ * Timed-out and aborted waits, settings, the idle sweep, taint and recycle reopens: smartconnpool acceptance scenarios 23–44 (docs/smartconnpool.md §6, pool_test.go), single thread (main
+ * thread), fake connector. Where our deliberate deviations (docs/architecture.md) change what can be
  * observed, the test asserts OUR behaviour and says so in an "Adapted:" comment.
  */
 import { describe, expect, it } from 'vitest';
