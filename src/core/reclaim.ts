@@ -7,6 +7,7 @@ import { type SharedCore } from './shared-core.ts';
 import { SLOT_STATE } from './slot-table.ts';
 import { STAT } from './stats.ts';
 import { STACKS_PER_THREAD } from './layout.ts';
+import { threadStackId } from './stack-ids.ts';
 import { EMPTY } from './treiber-stack.ts';
 import { CELL_STATE } from './waiter-cells.ts';
 import { passUnitOn } from './unit-flow.ts';
@@ -44,7 +45,7 @@ export function reclaimThread(core: SharedCore, index: number, reaper: number): 
   // taken by CAS, so a thread evicting the same slot at this moment either wins (and leaves it
   // EVICTED, which is reclaimed here too) or loses and leaves it alone.
   for (let k = 0; k < STACKS_PER_THREAD; k++) {
-    const stack = 1 + index * STACKS_PER_THREAD + k;
+    const stack = threadStackId(index, k);
     let slot = stacks.popAll(stack);
     while (slot !== EMPTY) {
       const next = stacks.nextOf(slot);

@@ -12,12 +12,17 @@ export function settingBucket(settingId: number): number {
   return settingId & STACK_MASK;
 }
 
+/** The k-th of a thread's STACKS_PER_THREAD stacks: k = 0 the clean one, k = 1 + b setting bucket b. */
+export function threadStackId(thread: number, k: number): number {
+  return 1 + thread * STACKS_PER_THREAD + k;
+}
+
 /** Thread `thread`'s stack of clean connections. */
 export function cleanStackId(thread: number): number {
-  return 1 + thread * STACKS_PER_THREAD;
+  return threadStackId(thread, 0);
 }
 
 /** Thread `thread`'s setting stack for bucket `bucket` (taken modulo 8). */
 export function settingStackId(thread: number, bucket: number): number {
-  return 2 + thread * STACKS_PER_THREAD + settingBucket(bucket);
+  return threadStackId(thread, 1 + settingBucket(bucket));
 }

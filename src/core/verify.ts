@@ -8,7 +8,7 @@
  * units granted but not yet taken; active ≤ capacity ≤ maxCapacity; waiting count = WAITING cells.
  */
 import { HEADER, STACKS_PER_THREAD } from './layout.ts';
-import { settingBucket } from './stack-ids.ts';
+import { settingBucket, threadStackId } from './stack-ids.ts';
 import { type SharedCore } from './shared-core.ts';
 import { BUSY, EXPIRED, SLOT_STATE, SLOT_STATE_NAMES } from './slot-table.ts';
 import { THREAD_STATE } from './thread-registry.ts';
@@ -51,7 +51,7 @@ export function verify(core: SharedCore, options: VerifyOptions = {}): string[] 
   });
   for (let t = 0; t < maxThreads; t++) {
     for (let k = 0; k < STACKS_PER_THREAD; k++) {
-      const stack = 1 + t * STACKS_PER_THREAD + k;
+      const stack = threadStackId(t, k);
       const label = k === 0 ? `thread ${t} clean stack` : `thread ${t} setting stack ${k - 1}`;
       walk(stack, label, (slot) => {
         const state = core.slots.state(slot);
