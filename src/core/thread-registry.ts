@@ -144,7 +144,7 @@ export class ThreadRegistry {
 
   /** Whether the owner has finished handling every ring up to doorbell value `target` (wrap-safe). */
   answeredUpTo(index: number, target: number): boolean {
-    return ((Atomics.load(this.threads, index * THREAD_WORDS + T.ANSWERED) - target) | 0) >= 0;
+    return ((Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.ANSWERED) - target) | 0) >= 0;
   }
 
   /** Whether the owner has handled every ring so far (false: a ring is pending, or nobody serves this entry). */

@@ -59,7 +59,7 @@ describe('over-eviction', () => {
     await answered();
     tick(pool.client.agent);
     expect(pool.stats().Evictions).toBe(2);
-    control.release();
+    control.unblock();
     (await first).recycle();
     (await second).recycle();
     await owner.settled();
@@ -85,7 +85,7 @@ describe('over-eviction', () => {
     owner.handleRequests(REQUEST.YIELD);
     tick(p.client.agent);
     expect(p.stats().Evictions).toBe(0);
-    control.release();
+    control.unblock();
     (await waiting).recycle();
     await owner.settled();
     await p.settled();
@@ -104,16 +104,16 @@ describe('over-eviction', () => {
     // Seam: the owner has closed the evicted connection and freed its slot, and is about to pass
     // the unit on; the waiter's tick runs right then (in parallel, on a real machine).
     const counters = ownerCore.counters;
-    const releaseIfOver = counters.releaseIfOverCapacity.bind(counters);
+    const releaseIfOver = counters.releaseUnitIfOverCapacity.bind(counters);
     let ticked = 0;
-    counters.releaseIfOverCapacity = (): boolean => {
+    counters.releaseUnitIfOverCapacity = (): boolean => {
       if (ticked++ === 0) tick(p.client.agent);
       return releaseIfOver();
     };
     owner.handleRequests(REQUEST.EVICT);
     expect(ticked).toBeGreaterThan(0);
     expect(p.stats().Evictions).toBe(1);
-    counters.releaseIfOverCapacity = releaseIfOver;
+    counters.releaseUnitIfOverCapacity = releaseIfOver;
     (await waiting).recycle();
     await owner.settled();
     await p.settled();

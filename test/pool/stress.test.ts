@@ -26,7 +26,7 @@ import {
   createSharedPool, PoolClosedError, PoolDrainTimeoutError, PoolTimeoutError,
   type PooledConnection, type Setting, type SharedPool, type SharedPoolOptions,
 } from '../../src/index.ts';
-import { F, type FakeConnection, type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
+import { FAKE_FIELD, type FakeConnection, type FakeControl, fakeConnector, until } from '../support/fake-connector.ts';
 import { newSeed, rng } from '../support/random.ts';
 import { nextMessage, spawnTsWorker } from '../support/spawn.ts';
 import { holdBriefly, sleep, within, yieldMacrotask } from '../support/timing.ts';
@@ -488,7 +488,7 @@ describe('stress (single thread) — stress_test.go', () => {
       const took = Date.now() - started;
       expect(took, `cycle ${cycle}: close took ${took} ms`).toBeLessThan(scaled(1000));
       // The block was never released: every blocked connect left through its (lifetime) signal.
-      expect(control.get(F.BLOCK)).toBe(1);
+      expect(control.get(FAKE_FIELD.BLOCK)).toBe(1);
       await until(() => control.blockedNow === 0, 2000, 'blocked connects to abort');
       expect(control.aborted).toBeGreaterThanOrEqual(blockedBefore);
       await Promise.all(getters);

@@ -11,7 +11,7 @@ import { threadId } from 'node:worker_threads';
 import { type SharedPool } from '../../src/index.ts';
 import { scaled } from './time-scale.ts';
 
-export const F = {
+export const FAKE_FIELD = {
   LAST_ID: 0,
   OPENED: 1,
   CLOSED: 2,
@@ -60,28 +60,28 @@ export class FakeControl {
   set(field: number, value: number | boolean): void {
     Atomics.store(this.words, field, Number(value));
   }
-  get lastId(): number { return this.get(F.LAST_ID); }
-  get opened(): number { return this.get(F.OPENED); }
-  get closed(): number { return this.get(F.CLOSED); }
-  get openNow(): number { return this.get(F.OPEN_NOW); }
-  get peakOpen(): number { return this.get(F.PEAK_OPEN); }
-  get attempts(): number { return this.get(F.ATTEMPTS); }
-  get blockedNow(): number { return this.get(F.BLOCKED_NOW); }
-  get applies(): number { return this.get(F.APPLIES); }
-  get resets(): number { return this.get(F.RESETS); }
-  get aborted(): number { return this.get(F.ABORTED); }
-  set delayMs(v: number) { this.set(F.DELAY_MS, v); }
-  set failConnect(v: boolean) { this.set(F.FAIL_CONNECT, v); }
-  set failApply(v: boolean) { this.set(F.FAIL_APPLY, v); }
-  set failReset(v: boolean) { this.set(F.FAIL_RESET, v); }
+  get lastId(): number { return this.get(FAKE_FIELD.LAST_ID); }
+  get opened(): number { return this.get(FAKE_FIELD.OPENED); }
+  get closed(): number { return this.get(FAKE_FIELD.CLOSED); }
+  get openNow(): number { return this.get(FAKE_FIELD.OPEN_NOW); }
+  get peakOpen(): number { return this.get(FAKE_FIELD.PEAK_OPEN); }
+  get attempts(): number { return this.get(FAKE_FIELD.ATTEMPTS); }
+  get blockedNow(): number { return this.get(FAKE_FIELD.BLOCKED_NOW); }
+  get applies(): number { return this.get(FAKE_FIELD.APPLIES); }
+  get resets(): number { return this.get(FAKE_FIELD.RESETS); }
+  get aborted(): number { return this.get(FAKE_FIELD.ABORTED); }
+  set delayMs(v: number) { this.set(FAKE_FIELD.DELAY_MS, v); }
+  set failConnect(v: boolean) { this.set(FAKE_FIELD.FAIL_CONNECT, v); }
+  set failApply(v: boolean) { this.set(FAKE_FIELD.FAIL_APPLY, v); }
+  set failReset(v: boolean) { this.set(FAKE_FIELD.FAIL_RESET, v); }
   /** Block connects until unblock() (or their signal, unless ignoreSignal). */
-  set block(v: boolean) { this.set(F.BLOCK, v); }
-  set ignoreSignal(v: boolean) { this.set(F.IGNORE_SIGNAL, v); }
+  set block(v: boolean) { this.set(FAKE_FIELD.BLOCK, v); }
+  set ignoreSignal(v: boolean) { this.set(FAKE_FIELD.IGNORE_SIGNAL, v); }
   /** Lets every blocked connect continue. */
   unblock(): void {
-    this.set(F.BLOCK, 0);
-    Atomics.add(this.words, F.GATE, 1);
-    Atomics.notify(this.words, F.GATE);
+    this.set(FAKE_FIELD.BLOCK, 0);
+    Atomics.add(this.words, FAKE_FIELD.GATE, 1);
+    Atomics.notify(this.words, FAKE_FIELD.GATE);
   }
   /** This thread's open count (its entry is claimed on first use). */
   openOf(tid: number): number {
@@ -107,14 +107,14 @@ export class FakeControl {
     for (let i = 0; i < THREADS; i++) {
       if (Atomics.load(w, TABLE + 2 * i) !== tid + 1) continue;
       const open = Atomics.exchange(w, TABLE + 2 * i + 1, 0);
-      Atomics.sub(w, F.OPEN_NOW, open);
-      Atomics.add(w, F.DIED_OPEN, open);
+      Atomics.sub(w, FAKE_FIELD.OPEN_NOW, open);
+      Atomics.add(w, FAKE_FIELD.DIED_OPEN, open);
       Atomics.store(w, TABLE + 2 * i, 0);
       return open;
     }
     return 0;
   }
-  get diedOpen(): number { return this.get(F.DIED_OPEN); }
+  get diedOpen(): number { return this.get(FAKE_FIELD.DIED_OPEN); }
   /** Resolves once at least `n` connects are blocked. */
   async untilBlocked(n: number, timeoutMs = 10_000): Promise<void> {
     await until(() => this.blockedNow >= n, timeoutMs, `${n} blocked connects (now ${this.blockedNow})`);
@@ -140,27 +140,27 @@ export class FakeConnection implements PoolConnection {
     this.control = control;
   }
   async applySetting(sql: string): Promise<void> {
-    Atomics.add(this.control.words, F.APPLIES, 1);
-    if (this.control.get(F.FAIL_APPLY)) throw new Error('ApplySetting failed');
+    Atomics.add(this.control.words, FAKE_FIELD.APPLIES, 1);
+    if (this.control.get(FAKE_FIELD.FAIL_APPLY)) throw new Error('ApplySetting failed');
     this.applied = sql;
   }
   async resetSetting(): Promise<void> {
-    Atomics.add(this.control.words, F.RESETS, 1);
-    if (this.control.get(F.FAIL_RESET)) throw new Error('ResetSetting failed');
+    Atomics.add(this.control.words, FAKE_FIELD.RESETS, 1);
+    if (this.control.get(FAKE_FIELD.FAIL_RESET)) throw new Error('ResetSetting failed');
     this.applied = null;
   }
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    Atomics.add(this.control.words, F.CLOSED, 1);
-    Atomics.sub(this.control.words, F.OPEN_NOW, 1);
+    Atomics.add(this.control.words, FAKE_FIELD.CLOSED, 1);
+    Atomics.sub(this.control.words, FAKE_FIELD.OPEN_NOW, 1);
     Atomics.sub(this.control.words, this.control.openOf(threadId), 1);
   }
   isClosed(): boolean {
     return this.closedFlag;
   }
   async query(sql: string): Promise<unknown> {
-    Atomics.add(this.control.words, F.QUERIES, 1);
+    Atomics.add(this.control.words, FAKE_FIELD.QUERIES, 1);
     return [[{ id: this.id, sql, setting: this.applied }], []];
   }
 }
@@ -172,18 +172,18 @@ export async function connect(options: unknown, signal: AbortSignal): Promise<Po
   let control = controls.get(buffer);
   if (!control) controls.set(buffer, (control = new FakeControl(buffer)));
   const w = control.words;
-  Atomics.add(w, F.ATTEMPTS, 1);
-  const delay = control.get(F.DELAY_MS);
-  if (delay > 0) await sleep(delay, control.get(F.IGNORE_SIGNAL) ? undefined : signal, control);
-  if (control.get(F.BLOCK)) await blocked(control, control.get(F.IGNORE_SIGNAL) ? undefined : signal);
-  if (control.get(F.FAIL_CONNECT)) throw new Error('failed to connect: forced failure');
-  const id = Atomics.add(w, F.LAST_ID, 1) + 1;
-  Atomics.add(w, F.OPENED, 1);
+  Atomics.add(w, FAKE_FIELD.ATTEMPTS, 1);
+  const delay = control.get(FAKE_FIELD.DELAY_MS);
+  if (delay > 0) await sleep(delay, control.get(FAKE_FIELD.IGNORE_SIGNAL) ? undefined : signal, control);
+  if (control.get(FAKE_FIELD.BLOCK)) await blocked(control, control.get(FAKE_FIELD.IGNORE_SIGNAL) ? undefined : signal);
+  if (control.get(FAKE_FIELD.FAIL_CONNECT)) throw new Error('failed to connect: forced failure');
+  const id = Atomics.add(w, FAKE_FIELD.LAST_ID, 1) + 1;
+  Atomics.add(w, FAKE_FIELD.OPENED, 1);
   Atomics.add(w, control.openOf(threadId), 1);
-  const now = Atomics.add(w, F.OPEN_NOW, 1) + 1;
+  const now = Atomics.add(w, FAKE_FIELD.OPEN_NOW, 1) + 1;
   for (;;) {
-    const peak = Atomics.load(w, F.PEAK_OPEN);
-    if (now <= peak || Atomics.compareExchange(w, F.PEAK_OPEN, peak, now) === peak) break;
+    const peak = Atomics.load(w, FAKE_FIELD.PEAK_OPEN);
+    if (now <= peak || Atomics.compareExchange(w, FAKE_FIELD.PEAK_OPEN, peak, now) === peak) break;
   }
   return new FakeConnection(id, control);
 }
@@ -205,14 +205,14 @@ function sleep(ms: number, signal: AbortSignal | undefined, control: FakeControl
 
 async function blocked(control: FakeControl, signal: AbortSignal | undefined): Promise<void> {
   const w = control.words;
-  Atomics.add(w, F.BLOCKED_NOW, 1);
+  Atomics.add(w, FAKE_FIELD.BLOCKED_NOW, 1);
   // A pending waitAsync keeps nothing alive: hold a ref'd timer while blocked.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
-    while (Atomics.load(w, F.BLOCK)) {
-      const gate = Atomics.load(w, F.GATE);
-      if (!Atomics.load(w, F.BLOCK)) break;
-      const wait = Atomics.waitAsync(w, F.GATE, gate);
+    while (Atomics.load(w, FAKE_FIELD.BLOCK)) {
+      const gate = Atomics.load(w, FAKE_FIELD.GATE);
+      if (!Atomics.load(w, FAKE_FIELD.BLOCK)) break;
+      const wait = Atomics.waitAsync(w, FAKE_FIELD.GATE, gate);
       const woke = wait.async ? wait.value : Promise.resolve('not-equal');
       if (signal) {
         let onAbort: () => void = () => {};
@@ -224,7 +224,7 @@ async function blocked(control: FakeControl, signal: AbortSignal | undefined): P
         try {
           await Promise.race([woke, aborted]);
         } catch (error) {
-          Atomics.add(w, F.ABORTED, 1);
+          Atomics.add(w, FAKE_FIELD.ABORTED, 1);
           throw error;
         } finally {
           signal.removeEventListener('abort', onAbort);
@@ -235,7 +235,7 @@ async function blocked(control: FakeControl, signal: AbortSignal | undefined): P
     }
   } finally {
     clearInterval(keepAlive);
-    Atomics.sub(w, F.BLOCKED_NOW, 1);
+    Atomics.sub(w, FAKE_FIELD.BLOCKED_NOW, 1);
   }
 }
 

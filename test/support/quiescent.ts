@@ -9,10 +9,9 @@
  */
 import { type SharedPool } from '../../src/index.ts';
 import { type SharedCore } from '../../src/core/index.ts';
-import { H } from '../../src/core/layout.ts';
 
 export async function verifyQuiescent(pool: SharedPool & { core: SharedCore }, settleThreads: () => Promise<unknown>): Promise<string[]> {
-  const idleTimeoutMs = Atomics.load(pool.core.memory.header, H.IDLE_TIMEOUT_MS);
+  const idleTimeoutMs = pool.core.lifecycle.idleTimeoutMs;
   pool.setIdleTimeout(0);
   try {
     await settleThreads();

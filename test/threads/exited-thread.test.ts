@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { countReaped, fakeConnector, until } from '../support/fake-connector.ts';
-import { newId, startPoolThread } from './harness.ts';
+import { newId, startPoolThread } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 afterEach(async () => {
