@@ -16,7 +16,7 @@
  */
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
-import type { QueryText } from './connector.ts';
+import type { QueryText } from './connector-contract.ts';
 
 export type StackMode = 'caller' | 'mysql2' | 'off';
 

@@ -25,7 +25,7 @@
 import mysql from 'mysql2';
 import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
-import type { PoolConnection, QueryText } from './connector.ts';
+import type { PoolConnection, QueryText } from './connector-contract.ts';
 import { call, stackModeOf, type StackMode } from './mysql2-call.ts';
 import { SessionState, TRACK_STATE_CHANGES } from './mysql2-session-state.ts';
 
