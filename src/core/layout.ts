@@ -65,6 +65,8 @@ export const HEADER = {
   WAITER_HIGH: 20,
   /** Dials nobody waits for, over all threads (each thread's own count is THREAD_FIELD.YIELDABLE). */
   YIELDABLE: 21,
+  /** Waiting get()s over all threads, published as a cell or not (maxWaiters caps this; stats' Waiting). */
+  WAITERS: 22,
 } as const;
 export const HEADER_WORDS = 64;
 /** Byte offset of the Float64 time origin inside the header. */
@@ -83,7 +85,7 @@ export const SLOT_FIELD = { STATE: 0, OWNER: 1, GEN: 2, SETTING: 3, FLAGS: 4, AU
 export const SLOT_WORDS = 6;
 
 /** Thread registry words: 16 words = one 64-byte line per thread, so threads never share a line. */
-export const THREAD_FIELD = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7, ANSWERED: 8, YIELDABLE: 9 } as const;
+export const THREAD_FIELD = { STATE: 0, THREAD_ID: 1, DOORBELL: 2, REQUESTS: 3, GEN: 4, FRESH_STACK: 5, WAITING: 6, SLOTS: 7, ANSWERED: 8, YIELDABLE: 9, WAITERS: 10, LAST_USED: 11 } as const;
 export const THREAD_WORDS = 16;
 
 /** Waiter cell words: padded to one 64-byte line per cell (cells of different threads sit side by side). */

@@ -76,7 +76,12 @@ export class SharedCore {
    * the BigInt for the current tick is made once and reused, since every return stamps a time.
    */
   nowNs(): bigint {
-    const tick = Math.floor(this.memory.nowMs() * 10);
+    return this.nsAt(this.memory.nowMs());
+  }
+
+  /** nowNs() for a pool-clock time `ms` the caller has read already (one clock read per return). */
+  nsAt(ms: number): bigint {
+    const tick = Math.floor(ms * 10);
     if (tick !== this.lastTick) {
       this.lastTick = tick;
       this.lastTickNs = BigInt(tick) * 100_000n;

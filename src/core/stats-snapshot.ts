@@ -56,7 +56,7 @@ export function snapshotStats(core: SharedCore): PoolStats {
     Active: Atomics.load(h, HEADER.ACTIVE),
     InUse: borrowed,
     IdleAllowed: Atomics.load(h, HEADER.IDLE_ALLOWED),
-    Waiting: Atomics.load(h, HEADER.WAITING),
+    Waiting: Atomics.load(h, HEADER.WAITERS),
     WaitCount: s.total(STAT.WAIT_COUNT),
     WaitTime: s.total(STAT.WAIT_TIME_NS) / 1e6,
     IdleTimeout: core.lifecycle.idleTimeoutMs,

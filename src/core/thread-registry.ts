@@ -46,6 +46,8 @@ export class ThreadRegistry {
         Atomics.store(this.threads, base + THREAD_FIELD.WAITING, 0);
         Atomics.store(this.threads, base + THREAD_FIELD.SLOTS, 0);
         Atomics.store(this.threads, base + THREAD_FIELD.YIELDABLE, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.WAITERS, 0);
+        Atomics.store(this.threads, base + THREAD_FIELD.LAST_USED, 0);
         Atomics.store(this.threads, base + THREAD_FIELD.ANSWERED, Atomics.load(this.threads, base + THREAD_FIELD.DOORBELL));
         Atomics.add(this.threads, base + THREAD_FIELD.GEN, 1);
         Atomics.store(this.threads, base + THREAD_FIELD.STATE, THREAD_STATE.ATTACHED);
@@ -70,8 +72,15 @@ export class ThreadRegistry {
     Atomics.store(this.threads, base + THREAD_FIELD.SLOTS, 0);
     // A thread that died mid-dial leaves its count behind: take it out of the total.
     Atomics.sub(this.header, HEADER.YIELDABLE, Atomics.exchange(this.threads, base + THREAD_FIELD.YIELDABLE, 0));
+    // Its waiters left with it (cells are reclaimed separately; this is the count of every waiter).
+    Atomics.sub(this.header, HEADER.WAITERS, Atomics.exchange(this.threads, base + THREAD_FIELD.WAITERS, 0));
     Atomics.store(this.threads, base + THREAD_FIELD.STATE, THREAD_STATE.FREE);
     Atomics.sub(this.header, HEADER.THREADS_ATTACHED, 1);
+  }
+
+  /** Threads attached now. */
+  get attachedCount(): number {
+    return Atomics.load(this.header, HEADER.THREADS_ATTACHED);
   }
 
   state(index: number): number {
@@ -180,6 +189,38 @@ export class ThreadRegistry {
    */
   slotsHeld(index: number): number {
     return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.SLOTS);
+  }
+
+  /**
+   * Admits one waiting get() of thread `index` if fewer than `cap` wait over all threads (published
+   * as a waiter cell or not): the maxWaiters cap. Returns false, changing nothing, at the cap.
+   */
+  admitWaiter(index: number, cap: number): boolean {
+    if (Atomics.add(this.header, HEADER.WAITERS, 1) >= cap) {
+      Atomics.sub(this.header, HEADER.WAITERS, 1);
+      return false;
+    }
+    Atomics.add(this.threads, index * THREAD_WORDS + THREAD_FIELD.WAITERS, 1);
+    return true;
+  }
+
+  /** A waiter admitted by admitWaiter() was served or failed. */
+  dismissWaiter(index: number): void {
+    Atomics.sub(this.threads, index * THREAD_WORDS + THREAD_FIELD.WAITERS, 1);
+    Atomics.sub(this.header, HEADER.WAITERS, 1);
+  }
+
+  /** Waiting get()s over all threads (published or not). */
+  get waitersTotal(): number {
+    return Atomics.load(this.header, HEADER.WAITERS);
+  }
+
+  /** When thread `index` last got a connection back from its caller (pool-clock ms, truncated to int32). */
+  lastUsedMs(index: number): number {
+    return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.LAST_USED);
+  }
+  markUsed(index: number, nowMs: number): void {
+    Atomics.store(this.threads, index * THREAD_WORDS + THREAD_FIELD.LAST_USED, nowMs | 0);
   }
 
   /** This thread's count of WAITING cells (kept by WaiterCells). */

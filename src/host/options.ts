@@ -79,9 +79,10 @@ export interface SharedPoolOptions {
   /** Says whether the pool should be drained and reopened (e.g. after a DNS change). Main thread only. */
   refresh?: () => boolean | Promise<boolean>;
   /**
-   * How long a waiter of a thread that holds connections waits for its own thread's returns before
-   * another thread closes a connection to hand it the unit (a reconnect). Threads holding no
-   * connection are helped at once. Default 5.
+   * Patience of a waiter, in ms: once it has waited this long, any thread may close a connection
+   * to hand it the unit (a reconnect). Before that, units move between threads only where that
+   * pays: to a thread holding none, to a thread holding two fewer, from a thread idle for 20 ms;
+   * a busy thread's last connection stays. Default 100.
    */
   handoffDelayMs?: number;
   /** Threads that may attach at once (sizes the shared buffer). Default 64. */
@@ -180,7 +181,7 @@ export function resolveOptions(options: SharedPoolOptions, defaultConnector: str
     queryTimeoutMs: ms('queryTimeoutMs', options.queryTimeoutMs, 0),
     closeTimeoutMs: ms('closeTimeoutMs', options.closeTimeoutMs, 10_000),
     refreshIntervalMs: ms('refreshIntervalMs', options.refreshIntervalMs, 0),
-    handoffDelayMs: ms('handoffDelayMs', options.handoffDelayMs, 5),
+    handoffDelayMs: ms('handoffDelayMs', options.handoffDelayMs, 100),
     refresh: options.refresh ?? null,
     maxThreads: int('maxThreads', options.maxThreads, 64, LIMITS.maxThreads.min, LIMITS.maxThreads.max),
     maxWaiters: maxWaiters === 0 ? UNLIMITED_WAITERS : maxWaiters,

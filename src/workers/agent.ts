@@ -36,15 +36,17 @@ import { publishClose, publishEvict, publishGrant, traceDial, traceGet, traceWai
 import { HandoffPolicy } from './handoff-policy.ts';
 import { IdleSweep } from './idle-sweep.ts';
 import { isDead, type LocalWaiter, LocalWaitlist } from './local-waitlist.ts';
+import { RecentDemand } from './recent-demand.ts';
+import { Waiter, type WaiterHost } from './waiter.ts';
 import { type HandleOwner, PooledConnection } from './pooled-connection.ts';
 import { Setting } from './setting.ts';
 import type { GetOptions, HandleConfig } from './types.ts';
 
-const STARVATION_PERIOD_MS = 100;
-/** The tick also serves cross-thread handoffs once handoffDelayMs has passed. */
+/** The tick (while waiters wait) also publishes waiters and serves evictions and free capacity. */
+const MAX_TICK_MS = 5;
 const MIN_TICK_MS = 2;
 
-export class ThreadAgent implements HandleOwner {
+export class ThreadAgent implements HandleOwner, WaiterHost {
   readonly core: SharedCore;
   /** This thread's registry index. */
   readonly index: number;
@@ -78,6 +80,12 @@ export class ThreadAgent implements HandleOwner {
   private readonly leaks: LeakDetector | null;
   /** When each slot's connection was dialled (pool-clock ns, a plain number; see returnSlot). */
   private readonly createdNs: Float64Array;
+  private readonly demand = new RecentDemand();
+  /**
+   * Slots held but neither idle nor lent: dials, setting fits and validation pings in flight.
+   * They count in slotsHeld, not in RecentDemand: the surplus check leaves them out.
+   */
+  private inTransit = 0;
 
   constructor(core: SharedCore, index: number, config: HandleConfig) {
     this.core = core;
@@ -204,12 +212,14 @@ export class ThreadAgent implements HandleOwner {
   }
 
   private async fitAndLend(slot: number, setting: Setting | null, deadline: Deadline): Promise<PooledConnection> {
+    this.inTransit++;
     try {
       await this.fitSetting(slot, setting, deadline);
       return this.lend(slot, this.core.slots.setting(slot));
     } catch (error) {
       throw deadline.translate(error, this.lifetime.signal);
     } finally {
+      this.inTransit--;
       deadline.dispose();
     }
   }
@@ -220,6 +230,7 @@ export class ThreadAgent implements HandleOwner {
    */
   private async validateAndLend(slot: number, setting: Setting | null, deadline: Deadline): Promise<PooledConnection> {
     this.validation.clear(slot);
+    this.inTransit++;
     try {
       if (!(await this.validation.alive(this.conns[slot]!, deadline.signal))) {
         this.closeConn(slot);
@@ -228,6 +239,7 @@ export class ThreadAgent implements HandleOwner {
       await this.fitSetting(slot, setting, deadline);
       return this.lend(slot, this.core.slots.setting(slot));
     } finally {
+      this.inTransit--;
       deadline.dispose();
     }
   }
@@ -249,6 +261,7 @@ export class ThreadAgent implements HandleOwner {
     this.validation.clear(slot);
     this.core.slots.setState(slot, SLOT_STATE.BORROWED);
     this.core.counters.borrow();
+    this.demand.lent();
     const handle = new PooledConnection(this, slot, this.conns[slot]!, setting);
     this.lent[slot] = handle;
     return handle;
@@ -346,52 +359,67 @@ export class ThreadAgent implements HandleOwner {
       deadline.dispose();
       return Promise.reject(new PoolClosedError());
     }
-    const startMs = core.memory.nowMs();
-    const cell = core.waiters.enqueue(this.index, wanted, this.config.maxWaiters, startMs);
-    if (cell < 0) {
+    const startMs = deadline.startMs;
+    if (!core.threads.admitWaiter(this.index, this.config.maxWaiters)) {
       core.stats.add(this.index, STAT.WAITER_CAP_REJECTED);
       deadline.dispose();
       return Promise.reject(new PoolWaiterCapError(this.config.maxWaiters));
     }
     core.stats.add(this.index, STAT.WAIT_COUNT);
-    return traceWait(this.index, wanted, new Promise<PooledConnection>((resolve, reject) => {
-      const caller = deadline.caller;
-      const waiter: LocalWaiter = {
-        setting: wanted, cell, age: 0, startMs, dialing: false, granted: false,
-        signal: caller ?? null, deadlineMs: deadline.deadlineMs,
-        serve: (slot) => {
-          if (caller) caller.removeEventListener('abort', onAbort);
-          const waitedNs = (core.memory.nowMs() - startMs) * 1e6;
-          core.stats.addWait(this.index, waitedNs);
-          if (waiter.granted) {
-            core.stats.add(this.index, STAT.CROSS_WAIT_COUNT);
-            core.stats.add(this.index, STAT.CROSS_WAIT_TIME_NS, waitedNs);
-          }
-          this.afterWaitersChanged();
-          // A claimed waiter takes the connection now, even if its caller gives up next.
-          resolve(this.handOut(slot, setting, wanted, deadline));
-        },
-        fail: (error) => {
-          if (caller) caller.removeEventListener('abort', onAbort);
-          // A dial in flight for it keeps going (its connection may serve the next waiter) but yields.
-          if (waiter.dial) this.dials.orphan(waiter.dial);
-          this.afterWaitersChanged();
-          deadline.dispose();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => {
-        if (this.waitlist.remove(waiter)) this.leave(waiter);
-      };
-      if (caller) caller.addEventListener('abort', onAbort, { once: true });
-      this.waitlist.push(waiter);
-      this.afterWaitersChanged();
-      if (waiter.deadlineMs! < this.deadlineAt) this.armDeadline(waiter.deadlineMs!);
-      // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
-      // check make sure the waiter does not sit next to free capacity.
-      if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (!this.yieldForWaiter() && this.handoff.mayEvict(0)) this.evictForWaiter();
-    }));
+    const waiter = new Waiter(this, setting, wanted, startMs, deadline);
+    this.waitlist.push(waiter);
+    // Shared only once another thread may act for it: most waits are served by this thread.
+    if (this.handoff.othersMayHelp(0, startMs)) this.publish(waiter);
+    this.afterWaitersChanged();
+    if (waiter.deadlineMs < this.deadlineAt) this.armDeadline(waiter.deadlineMs);
+    // A unit may have been freed between getNew() and the enqueue: the starvation tick and this
+    // check make sure the waiter does not sit next to free capacity.
+    if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
+    else if (!this.yieldForWaiter() && waiter.cell >= 0) this.evictForWaiter(0, startMs);
+    return traceWait(this.index, wanted, waiter.promise);
+  }
+
+  /** WaiterHost: a waiter got `slot`; a claimed waiter takes the connection now, even if its caller gives up next. */
+  served(waiter: Waiter, slot: number, nowMs: number): PooledConnection | Promise<PooledConnection> {
+    const core = this.core;
+    core.threads.dismissWaiter(this.index);
+    const waitedNs = ((nowMs >= 0 ? nowMs : core.memory.nowMs()) - waiter.startMs) * 1e6;
+    core.stats.addWait(this.index, waitedNs);
+    if (waiter.granted) {
+      core.stats.add(this.index, STAT.CROSS_WAIT_COUNT);
+      core.stats.add(this.index, STAT.CROSS_WAIT_TIME_NS, waitedNs);
+    }
+    this.afterWaitersChanged();
+    if (core.slots.setting(slot) !== waiter.setting) return this.fitAndLend(slot, waiter.want, waiter.deadline);
+    waiter.deadline.dispose();
+    return this.lend(slot, waiter.setting);
+  }
+
+  /** WaiterHost: a waiter fails. A dial in flight for it keeps going (its connection may serve the next waiter) but yields. */
+  failed(waiter: Waiter): void {
+    this.core.threads.dismissWaiter(this.index);
+    if (waiter.dial) this.dials.orphan(waiter.dial);
+    this.afterWaitersChanged();
+    waiter.deadline.dispose();
+  }
+
+  /** WaiterHost: the caller's signal ended while its get waited. */
+  aborted(waiter: Waiter): void {
+    if (this.waitlist.remove(waiter)) this.leave(waiter);
+  }
+
+  /** Gives a waiter a shared cell, so other threads can grant it a unit (see handoff-policy.ts). */
+  private publish(waiter: LocalWaiter): void {
+    waiter.cell = this.core.waiters.enqueue(this.index, waiter.setting, this.config.maxWaiters, waiter.startMs);
+  }
+
+  /** Publishes the waiters other threads may act for now (they waited long enough, or this thread holds none). */
+  private publishWaiters(now: number): void {
+    const unpublished = this.waitlist.unpublished(now);
+    if (unpublished === undefined || !this.handoff.othersMayHelp(now - unpublished.startMs, now)) return;
+    this.waitlist.forEachUnpublished(now, (waiter) => {
+      if (this.handoff.othersMayHelp(now - waiter.startMs, now)) this.publish(waiter);
+    });
   }
 
   /** A waiter unlinked because its signal ended or its deadline passed: end its cell, fail it. */
@@ -483,7 +511,7 @@ export class ThreadAgent implements HandleOwner {
   private afterWaitersChanged(): void {
     if (this.waitlist.length > 0) {
       if (this.waitTimer === null) {
-        const period = Math.max(MIN_TICK_MS, Math.min(STARVATION_PERIOD_MS, this.config.handoffDelayMs));
+        const period = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, this.config.handoffDelayMs));
         this.waitTimer = setInterval(() => this.starvationTick(), period);
       } else if (!this.waitTimer.hasRef()) {
         this.waitTimer.ref();
@@ -513,11 +541,16 @@ export class ThreadAgent implements HandleOwner {
       if (slot === EMPTY) break;
       if (!this.tryReturnConn(slot, true)) break;
     }
+    this.publishWaiters(now);
     const oldest = this.waitlist.firstUnserved(now);
     if (oldest) {
       const core = this.core;
       if (core.counters.active < core.counters.capacity) this.tryServeWithCapacity();
-      else if (!this.yieldForWaiter() && this.handoff.mayEvict(now - oldest.startMs)) this.evictForWaiter();
+      else if (!this.yieldForWaiter() && oldest.cell >= 0) {
+        // One eviction per published waiter (bounded in evictForWaiter): a burst of waiters in a
+        // thread facing another's idle connections is not served one tick at a time.
+        for (let n = core.waiters.waitingOf(this.index); n > 0 && this.evictForWaiter(now - oldest.startMs, now); n--);
+      }
     }
   }
 
@@ -539,14 +572,16 @@ export class ThreadAgent implements HandleOwner {
    * All capacity is held: take one idle connection of another thread for eviction. Its owner closes
    * it on its next turn and passes the unit to the oldest waiter (see handleEvictions()).
    */
-  private evictForWaiter(): boolean {
-    // At most one eviction in flight per waiter that still needs a unit: one dialling, or whose cell
-    // was granted a unit its doorbell has not taken yet, needs none (see evictions-in-flight.ts).
-    if (this.evictions.pending() >= this.waitlist.unservedCount(this.core.memory.nowMs(), this.hasGrantedCell)) {
+  private evictForWaiter(waitedMs: number, now: number): boolean {
+    // At most one eviction in flight per published waiter that still needs a unit: one dialling,
+    // or whose cell was granted a unit its doorbell has not taken yet, needs none; the evicted
+    // unit goes to a published waiter (passUnitOn). See evictions-in-flight.ts.
+    const needing = Math.min(this.core.waiters.waitingOf(this.index), this.waitlist.unservedCount(now, this.hasGrantedCell));
+    if (this.evictions.pending() >= needing) {
       this.evictions.forEachOwner(this.ringEvict);
       return false;
     }
-    const claimed = this.handoff.claimIdleElsewhere();
+    const claimed = this.handoff.claimIdleElsewhere(waitedMs, now);
     if (!claimed) return false;
     this.core.stats.add(this.index, STAT.EVICTIONS);
     publishEvict(this.index, claimed.owner);
@@ -610,6 +645,15 @@ export class ThreadAgent implements HandleOwner {
    */
   private passUnit(): void {
     if (this.detached) return;
+    const core = this.core;
+    // No published waiter anywhere: a waiter of this thread that is not published takes it.
+    if (core.waiters.waiting === 0 && core.counters.active <= core.counters.capacity) {
+      const waiter = this.waitlist.firstUnserved(core.memory.nowMs());
+      if (waiter && !this.lifetime.signal.aborted && core.lifecycle.isOpen) {
+        this.dialForWaiter(waiter);
+        return;
+      }
+    }
     const granted = { cell: -1 };
     const owner = passUnitOn(this.core, this.index, granted);
     if (owner === RELEASED) return;
@@ -629,17 +673,25 @@ export class ThreadAgent implements HandleOwner {
       waiter.granted = true;
     }
     // A waiter past its deadline is not dialled for (its timer, not yet run, fails it): the oldest live one is.
-    this.useUnit(waiter && !waiter.dialing && !isDead(waiter, this.core.memory.nowMs()) ? waiter : null);
+    this.useUnit(waiter && !waiter.dialing && !isDead(waiter, this.core.memory.nowMs()) ? waiter : null, true);
   }
 
-  /** This thread holds a spare unit: dial for a waiter, or pass it on. */
-  private useUnit(waiter: LocalWaiter | null): void {
+  /**
+   * This thread holds a spare unit: dial for a waiter, or pass it on. `keep`: it was granted to
+   * this thread, whose waiter was served meanwhile: unless a waiter elsewhere is published, it
+   * stays here as an idle connection (released again if this thread does not use it, see
+   * recent-demand.ts) rather than going back to the shared pool, where the thread it was moved
+   * away from would dial it again first.
+   */
+  private useUnit(waiter: LocalWaiter | null, keep = false): void {
     const target = waiter ?? this.waitlist.firstUnserved(this.core.memory.nowMs());
-    if (!target) {
+    if (target) {
+      this.dialForWaiter(target);
+    } else if (keep && this.core.waiters.waiting === 0 && !this.cannotRefill()) {
+      this.reopenInBackground(this.takeFreeSlot(), 0);
+    } else {
       this.passUnit();
-      return;
     }
-    this.dialForWaiter(target);
   }
 
   /** Dials (with the lifetime signal) into a unit this thread holds, for `waiter`. */
@@ -685,6 +737,15 @@ export class ThreadAgent implements HandleOwner {
 
   /** Dials a connection into a held slot and applies `settingId` (0 = none). */
   private async dialInto(slot: number, signal: AbortSignal, settingId: number): Promise<void> {
+    this.inTransit++;
+    try {
+      await this.dialConn(slot, signal, settingId);
+    } finally {
+      this.inTransit--;
+    }
+  }
+
+  private async dialConn(slot: number, signal: AbortSignal, settingId: number): Promise<void> {
     const core = this.core;
     core.slots.setState(slot, SLOT_STATE.DIALING);
     core.stats.add(this.index, STAT.DIALS);
@@ -782,13 +843,16 @@ export class ThreadAgent implements HandleOwner {
       return;
     }
     core.counters.giveBack();
+    const nowMs = core.memory.nowMs();
+    this.demand.returned(nowMs);
+    core.threads.markUsed(this.index, nowMs);
     // The slot stays BORROWED until tryReturnConn puts it somewhere (a stack, a waiter, closed).
     if (conn.isClosed()) {
       this.closeConn(slot); // destroys whatever is left of the socket
       this.refill(slot);
       return;
     }
-    const now = core.nowNs();
+    const now = core.nsAt(nowMs);
     core.slots.setTimeUsed(slot, now);
     this.validation.used(slot, now);
     // Jitter is drawn only for a connection already past maxLifetimeMs: younger ones cannot exceed
@@ -806,7 +870,7 @@ export class ThreadAgent implements HandleOwner {
       this.reopenInBackground(slot, setting);
       return;
     }
-    this.tryReturnConn(slot, false);
+    this.tryReturnConn(slot, false, nowMs);
   }
 
   taintSlot(slot: number, conn: PoolConnection): void {
@@ -816,6 +880,7 @@ export class ThreadAgent implements HandleOwner {
       return;
     }
     this.core.counters.giveBack();
+    this.demand.returned(this.core.memory.nowMs());
     this.closeConn(slot);
     this.refill(slot);
   }
@@ -846,9 +911,11 @@ export class ThreadAgent implements HandleOwner {
   /**
    * Every connection coming back goes through here (§3.10): eager close over capacity (fix 1),
    * a local waiter, a waiter in another thread (by granting the unit), the idle limit, a stack.
-   * Returns true if it was handed to a waiter.
+   * Returns true if it was handed to a waiter. `callerMs`: a caller gave it back (recycle) at this
+   * pool-clock time, so it may be surplus to what this thread used lately and is released early
+   * (recent-demand.ts); -1 for a connection coming from elsewhere (a dial, the sweep).
    */
-  private tryReturnConn(slot: number, updateIdleTime: boolean): boolean {
+  private tryReturnConn(slot: number, updateIdleTime: boolean, callerMs = -1): boolean {
     const core = this.core;
     if (this.detached) {
       this.closeConn(slot);
@@ -872,16 +939,25 @@ export class ThreadAgent implements HandleOwner {
       // A starved or poorer foreign thread's waiter goes first; the grant closes and frees this
       // slot, so stop here (falling through would free the slot and grant its unit twice).
       if (foreignWaiting > 0 && this.grantOverLocal(slot)) return true;
-      const waiter = this.waitlist.take(setting, this.evictDeadWaiter, core.memory.nowMs());
+      const nowMs = callerMs >= 0 ? callerMs : core.memory.nowMs();
+      const waiter = this.waitlist.take(setting, this.evictDeadWaiter, nowMs);
       if (waiter) {
         if (foreignWaiting > 0) this.handoff.ageForeignWaiters(waiter.cell);
         this.endCell(waiter);
         core.slots.setState(slot, SLOT_STATE.DIALING);
-        waiter.serve(slot);
+        waiter.serve(slot, nowMs);
         return true;
       }
     }
-    if (foreignWaiting > 0 && this.grantForeign(slot, setting)) return true;
+    // Released only while a get elsewhere waits: with nobody to use the unit, the next get here
+    // would dial it again (smartconnpool dials before it resets another setting's connection).
+    const surplus = callerMs >= 0 && core.threads.waitersTotal > this.waitlist.length &&
+      this.demand.isSurplus(core.threads.slotsHeld(this.index) - this.inTransit);
+    if (foreignWaiting > 0 && this.grantForeign(slot, setting, surplus)) return true;
+    if (surplus) {
+      this.discard(slot);
+      return false;
+    }
     // With maxIdle 0 the idle limit is capacity, which the check above already enforces.
     if (counters.maxIdle !== 0 && counters.active - counters.borrowed > counters.idleAllowed) {
       core.stats.add(this.index, STAT.IDLE_CLOSED);
@@ -913,8 +989,8 @@ export class ThreadAgent implements HandleOwner {
   }
 
   /** Hands this slot's unit to a foreign waiter that needs it (no local waiter wants it). */
-  private grantForeign(slot: number, setting: number): boolean {
-    const cell = this.handoff.pickForeign(setting, this.core.memory.nowMs());
+  private grantForeign(slot: number, setting: number, surplus: boolean): boolean {
+    const cell = this.handoff.pickForeign(setting, this.core.memory.nowMs(), surplus);
     if (cell < 0) return false;
     this.grantCell(cell, slot);
     return true;
@@ -1004,7 +1080,7 @@ export class ThreadAgent implements HandleOwner {
     if (requests & REQUEST.EVICT) this.handleEvictions();
     if (requests & REQUEST.GRANT) this.handleGrants();
     if (requests & REQUEST.DRAIN) this.drainIdle();
-    if (requests & REQUEST.YIELD && this.core.waiters.waiting > 0) this.dials.abortOne();
+    if (requests & REQUEST.YIELD && this.core.threads.waitersTotal > 0) this.dials.abortOne();
     if (requests & REQUEST.ABORT_BORROWED) this.abortBorrowed();
   }
 
@@ -1020,6 +1096,7 @@ export class ThreadAgent implements HandleOwner {
       this.lent[slot] = undefined;
       handle.revoke();
       this.core.counters.giveBack();
+      this.demand.returned(this.core.memory.nowMs());
       this.discard(slot);
     }
   }

@@ -15,10 +15,14 @@ export class Deadline {
   private onCallerAbort: (() => void) | null = null;
   private timedOut = false;
 
+  /** Pool-clock ms when the get began (the clock is read once per get that misses the fast path). */
+  readonly startMs: number;
+
   constructor(caller: AbortSignal | undefined, timeoutMs: number, clock: () => number) {
     this.caller = caller;
     this.clock = clock;
-    this.deadlineMs = timeoutMs > 0 ? clock() + timeoutMs : Number.POSITIVE_INFINITY;
+    this.startMs = clock();
+    this.deadlineMs = timeoutMs > 0 ? this.startMs + timeoutMs : Number.POSITIVE_INFINITY;
   }
 
   /** An AbortSignal that ends with the caller's signal or the deadline (made on first use). */

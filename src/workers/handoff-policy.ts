@@ -1,14 +1,19 @@
 /**
- * Which foreign waiter (a waiter of another thread) should receive a unit from this thread, and
- * which idle connection of another thread a waiter here may evict. Moving a unit between threads
- * costs a reconnect (close here, dial there: sockets never cross threads), so units move only
- * where that pays:
- *   - to a thread holding no connection: it cannot progress on its own. Its waiters age when this
- *     thread serves its own waiters first, and one passed over more than MAX_AGE times is served
- *     next (smartconnpool's age cap);
- *   - to a thread holding two connections fewer than this one (balance: one move, then stable);
- *   - from a return with no local waiter, or by eviction of an idle connection, to a waiter that
- *     has waited handoffDelayMs.
+ * When a unit may leave another thread for a waiter here, or leave this thread for a waiter
+ * elsewhere. Moving a unit costs a reconnect (close there, dial here: sockets never cross threads),
+ * and demand in a CPU-parallel service changes every few ms, so units move with hysteresis:
+ *   - a thread's LAST connection is not taken (by grant or eviction) while that thread used one in
+ *     the last RECENT_MS, unless the waiter has waited `patienceMs` (the handoffDelayMs option);
+ *   - a waiter of a thread holding no connection is helped from any thread holding two or more;
+ *   - a waiter of a thread holding some is helped only by a thread holding two more than its own
+ *     (balance: one move, then stable), by a thread that got no connection back for `patienceMs`
+ *     (its connections are stranded; a thread merely descheduled keeps them), or once it has
+ *     waited `patienceMs`.
+ * Waiters of the thread holding none age when other threads serve their own waiters first, and one
+ * passed over more than MAX_AGE times is served next (smartconnpool's age cap).
+ * A waiter is published (given a shared cell, seen by other threads) only once some other thread
+ * may act for it (`othersMayHelp`): the common wait, served by its own thread, costs no shared cell
+ * and no other thread scans it.
  * The policy only reads shared state and ages cells; the agent performs closes and grants.
  */
 import { type SharedCore } from '../core/shared-core.ts';
@@ -17,18 +22,21 @@ import { SLOT_STATE } from '../core/slot-table.ts';
 import { EMPTY } from '../core/treiber-stack.ts';
 import { MAX_AGE } from '../core/waiter-cells.ts';
 
+/** A thread that got a connection back within this many ms counts as busy (its last one stays). */
+export const RECENT_MS = 20;
+
 /** `a` waited longer than `b` (wrap-safe sequence comparison). */
 const older = (seqA: number, seqB: number): boolean => ((seqA - seqB) | 0) < 0;
 
 export class HandoffPolicy {
   private readonly core: SharedCore;
   private readonly self: number;
-  private readonly handoffDelayMs: number;
+  private readonly patienceMs: number;
 
-  constructor(core: SharedCore, self: number, handoffDelayMs: number) {
+  constructor(core: SharedCore, self: number, patienceMs: number) {
     this.core = core;
     this.self = self;
-    this.handoffDelayMs = handoffDelayMs;
+    this.patienceMs = patienceMs;
   }
 
   /** This thread holds at least two connections more than a thread holding `theirSlots`. */
@@ -37,9 +45,45 @@ export class HandoffPolicy {
   }
 
   /**
+   * Whether a unit of thread `owner` (holding `ownerSlots`) may go to a waiter of a thread holding
+   * `waiterSlots` that has waited `waitedMs`: the hysteresis rule above. `byEviction`: the owner is
+   * asked to close an idle connection, which it does only on its next turn; by then the waiter has
+   * often been served by its own thread, so between threads that both hold connections an
+   * eviction waits RECENT_MS. A grant (the owner closing a connection coming back to it, for a
+   * cell waiting at that moment) does not.
+   */
+  mayTake(owner: number, ownerSlots: number, waiterSlots: number, waitedMs: number, nowMs: number, byEviction: boolean): boolean {
+    if (ownerSlots === 0) return false;
+    if (waitedMs >= this.patienceMs) return true;
+    const idleMs = ((nowMs | 0) - this.core.threads.lastUsedMs(owner)) | 0;
+    if (waiterSlots === 0) return ownerSlots >= 2 || idleMs >= RECENT_MS;
+    // Between threads that both hold connections: an owner quiet for the whole patience strands
+    // its connections (a thread descheduled for tens of ms under load keeps them), else balance.
+    if (idleMs >= this.patienceMs) return true;
+    return waiterSlots + 1 < ownerSlots && (!byEviction || waitedMs >= RECENT_MS);
+  }
+
+  /**
+   * Whether some other thread may give a unit to a waiter here that has waited `waitedMs`: only
+   * then is the waiter published. One pass over the registry, no allocation.
+   */
+  othersMayHelp(waitedMs: number, nowMs: number): boolean {
+    const threads = this.core.threads;
+    const mine = threads.slotsHeld(this.self);
+    // Entries are taken lowest first: the scan stops once it has seen every attached thread.
+    let others = threads.attachedCount - 1;
+    for (let owner = 0, n = threads.maxThreads; owner < n && others > 0; owner++) {
+      if (owner === this.self || !threads.isAttached(owner)) continue;
+      others--;
+      if (this.mayTake(owner, threads.slotsHeld(owner), mine, waitedMs, nowMs, false)) return true;
+    }
+    return false;
+  }
+
+  /**
    * A foreign waiter that should get this thread's returning unit even though local waiters wait:
    * the oldest one past the age cap, else the oldest of a thread two connections poorer; -1 if
-   * none. One allocation-free pass: this runs on every return while other threads wait.
+   * none. One allocation-free pass; it runs only while some waiter is published elsewhere.
    */
   pickOverLocal(): number {
     const { waiters: cells, threads } = this.core;
@@ -74,12 +118,16 @@ export class HandoffPolicy {
     }
   }
 
-  /** Whether a foreign waiter should get a unit this thread does not need right now. */
-  needsHandoff(cell: number, nowMs: number): boolean {
+  /**
+   * Whether a foreign waiter should get a unit this thread has no local waiter for. `surplus`: the
+   * unit is beyond what this thread used recently (it would be released anyway).
+   */
+  needsHandoff(cell: number, nowMs: number, surplus: boolean): boolean {
     const owner = this.core.waiters.threadOf(cell);
     if (owner < 0) return false;
-    const theirs = this.core.threads.slotsHeld(owner);
-    return theirs === 0 || this.isRicherThan(theirs) || this.core.waiters.waitedMs(cell, nowMs) >= this.handoffDelayMs;
+    if (surplus) return true;
+    const threads = this.core.threads;
+    return this.mayTake(this.self, threads.slotsHeld(this.self), threads.slotsHeld(owner), this.core.waiters.waitedMs(cell, nowMs), nowMs, false);
   }
 
   /**
@@ -87,9 +135,9 @@ export class HandoffPolicy {
    * that need a handoff, smartconnpool's choice rule (same setting or past the age cap first, else
    * the oldest; the ones skipped age). -1 if none needs it.
    */
-  pickForeign(setting: number, nowMs: number): number {
+  pickForeign(setting: number, nowMs: number, surplus: boolean): number {
     const cells = this.core.waiters;
-    const order = cells.waitingInOrder(this.self).filter((cell) => this.needsHandoff(cell, nowMs));
+    const order = cells.waitingInOrder(this.self).filter((cell) => this.needsHandoff(cell, nowMs, surplus));
     if (order.length === 0) return -1;
     for (const cell of order) {
       if (cells.ageOf(cell) > MAX_AGE || cells.settingOf(cell) === setting) return cell;
@@ -98,21 +146,20 @@ export class HandoffPolicy {
     return order[0];
   }
 
-  /** Whether a waiter here may evict an idle connection elsewhere now. */
-  mayEvict(waitedMs: number): boolean {
-    return this.core.threads.slotsHeld(this.self) === 0 || waitedMs >= this.handoffDelayMs;
-  }
-
   /**
-   * Claims one idle connection of another thread for eviction and returns its slot and owner (who
-   * closes it on its next turn and passes the unit on), or null if no thread has one idle.
+   * Claims one idle connection of another thread that the rule lets go to a waiter here that has
+   * waited `waitedMs`, and returns its slot and owner (who closes it on its next turn and passes
+   * the unit on), or null if no thread has one.
    */
-  claimIdleElsewhere(): { slot: number; owner: number } | null {
+  claimIdleElsewhere(waitedMs: number, nowMs: number): { slot: number; owner: number } | null {
     const core = this.core;
-    const maxThreads = core.threads.maxThreads;
+    const threads = core.threads;
+    const maxThreads = threads.maxThreads;
+    const mine = threads.slotsHeld(this.self);
     for (let n = 1; n < maxThreads; n++) {
       const owner = (this.self + n) % maxThreads;
-      if (!core.threads.isAttached(owner)) continue;
+      if (!threads.isAttached(owner)) continue;
+      if (!this.mayTake(owner, threads.slotsHeld(owner), mine, waitedMs, nowMs, true)) continue;
       for (let k = 0; k <= SETTING_STACKS; k++) {
         const stack = k === 0 ? core.cleanStack(owner) : core.settingStackAt(owner, k - 1);
         const slot = core.stacks.pop(stack);

@@ -10,7 +10,10 @@ import { MAX_AGE } from '../core/waiter-cells.ts';
 export interface LocalWaiter {
   /** Setting id wanted (0 = none). */
   readonly setting: number;
-  /** Shared waiter cell, or -1 once it ended (granted: a dial for this waiter is in flight). */
+  /**
+   * Shared waiter cell, or -1: not published yet (other threads may not act for it yet, see
+   * handoff-policy.ts), or its cell ended (granted: a dial for this waiter is in flight).
+   */
   cell: number;
   /** Times a handoff passed this waiter over. */
   age: number;
@@ -27,7 +30,7 @@ export interface LocalWaiter {
   /** Pool-clock ms at which the wait times out (absent or Infinity: never). */
   readonly deadlineMs?: number;
   /** Settles the wait. Exactly one of these is called, once. */
-  readonly serve: (slot: number) => void;
+  readonly serve: (slot: number, nowMs?: number) => void;
   readonly fail: (error: Error) => void;
 }
 
@@ -69,6 +72,16 @@ export class LocalWaitlist {
     let n = 0;
     for (const w of this.list) if (!w.dialing && !isDead(w, now) && !hasUnit(w)) n++;
     return n;
+  }
+
+  /** Oldest live waiter without a shared cell and without a dial in flight for it. */
+  unpublished(now?: number): LocalWaiter | undefined {
+    return this.list.find((w) => w.cell < 0 && !w.dialing && !isDead(w, now));
+  }
+
+  /** Calls `visit` with every live waiter without a shared cell and without a dial in flight, oldest first. */
+  forEachUnpublished(now: number, visit: (w: LocalWaiter) => void): void {
+    for (const w of this.list) if (w.cell < 0 && !w.dialing && !isDead(w, now)) visit(w);
   }
 
   /** Live waiters never passed over (smartconnpool's maybeStarvingCount). */

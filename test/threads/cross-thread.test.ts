@@ -121,7 +121,10 @@ describe('one capacity across threads', () => {
 
   it('fairness: a thread holding nothing is served while another thread keeps local waiters (age cap)', async () => {
     const { connector } = fakeConnector();
-    pool = await createSharedPool({ connector, capacity: 1 }); // one unit: balance cannot apply, only the age cap
+    // One unit: balance cannot apply, only the age cap. A busy thread's last connection goes to
+    // another thread only once its waiter has waited handoffDelayMs (hysteresis): 10 ms here, so
+    // that A's loops (which can finish within the default 100 ms on a fast run) outlast it.
+    pool = await createSharedPool({ connector, capacity: 1, handoffDelayMs: 10 });
     const [a, b] = await spawn(2);
     // Three loops on one connection: A always has local waiters, so its returns prefer them.
     const loops = Array.from({ length: 3 }, () => a.request<{ type: string; ok: number; errors: string[] }>({ cmd: 'loop', id: newId(), gets: 5000, holdTicks: 1 }, 'loopDone'));

@@ -2,7 +2,7 @@
  * A worker thread that attaches to a shared pool and runs commands sent by the test:
  *   get {id, timeoutMs?, setting?}   → {type:'got', id, slot, connId} | {type:'error', id, code, message}
  *   recycle {id} / taint {id}        → {type:'done', id}
- *   loop {id, gets, holdTicks?, timeoutMs?} → {type:'loopDone', id, ok, errors}
+ *   loop {id, gets, holdTicks?, holdMs?, timeoutMs?} → {type:'loopDone', id, ok, errors}
  *   takeAll {id, n, timeoutMs}       → {type:'took', id, got, errors} n gets at once, then recycles them
  *   detach                           → {type:'detached'}
  *   hang                             → blocks the thread's event loop forever (a stuck thread)
@@ -19,7 +19,12 @@ const port = parentPort!;
 const db = attachSharedPool(workerData.pool);
 const held = new Map<number, PooledConnection>();
 
-type Command = { cmd: string; id?: number; n?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number; gate?: Int32Array };
+type Command = {
+  cmd: string; id?: number; n?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number; holdMs?: number;
+  gate?: Int32Array;
+};
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 port.on('message', async (m: Command) => {
   switch (m.cmd) {
@@ -36,7 +41,8 @@ port.on('message', async (m: Command) => {
       for (let i = 0; i < m.gets!; i++) {
         try {
           const conn = await db.get({ timeoutMs: m.timeoutMs ?? 10_000 });
-          for (let t = 0; t < (m.holdTicks ?? 0); t++) await new Promise((r) => setImmediate(r));
+          for (let t = 0; t < (m.holdTicks ?? 0); t++) await tick();
+          if (m.holdMs) await new Promise((r) => setTimeout(r, m.holdMs));
           conn.recycle();
           ok++;
         } catch (error) {

@@ -1,0 +1,148 @@
+/**
+ * Capacity moves between threads only where it pays (src/workers/handoff-policy.ts,
+ * src/workers/recent-demand.ts): a busy thread's last connection stays until a waiter elsewhere
+ * has waited handoffDelayMs; connections beyond what a thread used lately are released early;
+ * threads that are steadily busy do not trade units back and forth (no reconnects).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSharedPool, type SharedPool } from '../../src/index.ts';
+import { fakeConnector, until } from '../support/fake-connector.ts';
+import { scaled } from '../support/time-scale.ts';
+import { RecentDemand, WINDOW_MS } from '../../src/workers/recent-demand.ts';
+import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
+
+let pool: SharedPool | null = null;
+const threads: PoolThread[] = [];
+afterEach(async () => {
+  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
+  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  pool = null;
+});
+
+async function spawn(n: number): Promise<PoolThread[]> {
+  const started = await Promise.all(Array.from({ length: n }, () => startPoolThread(pool!)));
+  threads.push(...started);
+  return started;
+}
+
+type LoopResult = { type: string; ok: number; errors: string[] };
+
+describe('handoff hysteresis', () => {
+  it('a busy thread\'s last connection is not taken for a fresh waiter, but is once the waiter has waited handoffDelayMs', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 1, handoffDelayMs: 400 });
+    const [a, b] = await spawn(2);
+    // A uses its one connection back to back (each get right after the last recycle).
+    const loop = a.request<LoopResult>({ cmd: 'loop', id: newId(), gets: 1_000_000, holdTicks: 1, timeoutMs: scaled(60_000) }, 'loopDone');
+    await until(() => pool!.stats().Get > 100, scaled(10_000), 'A busy');
+    // A fresh waiter in B (which holds nothing) is not given A's last connection...
+    const fresh = await b.get(newId(), { timeoutMs: 100 });
+    expect(fresh.code).toBe('POOL_TIMEOUT');
+    expect(pool.stats()).toMatchObject({ Grants: 0, Evictions: 0, Dials: 1 });
+    // ...but one that waits past handoffDelayMs is: A's return grants it the unit.
+    const bId = newId();
+    const patient = await b.get(bId, { timeoutMs: scaled(20_000) });
+    expect(patient.type).toBe('got');
+    const stats = pool.stats();
+    expect(stats.Grants + stats.Evictions).toBe(1);
+    expect(stats.CrossThreadWaitTime).toBeGreaterThanOrEqual(400);
+    await b.request({ cmd: 'recycle', id: bId }, 'done');
+    await a.worker.terminate();
+    void loop.catch(() => {});
+  });
+
+  it('connections beyond what a thread used lately are released early while a get elsewhere waits: closed, their units back in the pool', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 5, handoffDelayMs: 60_000 });
+    const [a] = await spawn(1);
+    const took = await a.request<{ type: string; got: number; errors: string[] }>({ cmd: 'takeAll', id: newId(), n: 3, timeoutMs: scaled(5000) }, 'took');
+    expect(took.got).toBe(3);
+    await until(() => pool!.stats().InUse === 0, scaled(5000), 'all recycled');
+    expect(pool.core.threads.slotsHeld(a.index)).toBe(3);
+    // This thread holds the other two; a third get waits. The policy lets no thread act for it
+    // (A holds one more, is busy, and the patience is a minute): only a released unit serves it.
+    const mine = [await pool.get(), await pool.get()];
+    const waiting = pool.get({ timeoutMs: scaled(20_000) });
+    // A uses one connection at a time for longer than two demand windows (2 × 100 ms).
+    const r = await a.request<LoopResult>({ cmd: 'loop', id: newId(), gets: 40, holdMs: 10 }, 'loopDone');
+    expect(r.errors).toEqual([]);
+    mine.push(await waiting);
+    expect(pool.core.threads.slotsHeld(a.index)).toBeLessThanOrEqual(2);
+    expect(pool.stats()).toMatchObject({ Grants: 0, Evictions: 0 });
+    for (const conn of mine) conn.recycle();
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('two steadily busy threads, one with 6 lanes and one with 1, do not trade units: no reconnects', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 4 });
+    const [a, b] = await spawn(2);
+    // Closed-loop lanes, each query holding its connection 2 ms: A always has waiters, B's one
+    // lane gives its connection back and takes it again a moment later.
+    const lanes = (t: PoolThread, n: number): Promise<LoopResult>[] =>
+      Array.from({ length: n }, () => t.request<LoopResult>({ cmd: 'loop', id: newId(), gets: 300, holdMs: 2 }, 'loopDone'));
+    const running = Promise.all([...lanes(a, 6), ...lanes(b, 1)]);
+    // Sampled while both are busy: once B's lane has finished, its idle unit rightly moves on.
+    await until(() => pool!.stats().Get >= 300, scaled(60_000), 'warm');
+    const before = pool.stats();
+    await until(() => pool!.stats().Get >= 1500, scaled(60_000), 'steady');
+    const after = pool.stats();
+    for (const r of await running) expect(r.errors).toEqual([]);
+    // 1200 gets, most of A's waiting for a connection: the units stay where they are.
+    expect(after.Dials - before.Dials).toBeLessThanOrEqual(2);
+    expect(after.Grants + after.Evictions - before.Grants - before.Evictions).toBeLessThanOrEqual(2);
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('a waiter others may help is published at once; one its own thread will serve gets no shared cell (nobody scans it)', async () => {
+    const { connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 2, handoffDelayMs: 5000 });
+    const [a] = await spawn(1);
+    // A waiter of a thread holding none, facing a thread holding two: published at once, granted.
+    const ids = [newId(), newId()];
+    for (const id of ids) expect((await a.get(id)).type).toBe('got');
+    expect(pool.core.threads.slotsHeld(pool.client.threadIndex)).toBe(0);
+    const published = pool.get({ timeoutMs: scaled(5000) });
+    expect(pool.core.waiters.waitingInOrder()).toHaveLength(1);
+    await a.request({ cmd: 'recycle', id: ids[0] }, 'done');
+    const held = await published;
+    expect(pool.stats().Grants).toBe(1);
+    // Now this thread holds one connection and A (busy just now) one, both borrowed: only the
+    // patience (or A going quiet for as long) would let A give its last connection up.
+    const waiting = pool.get({ timeoutMs: scaled(5000) });
+    expect(pool.stats().Waiting).toBe(1);
+    expect(pool.core.waiters.waitingInOrder()).toEqual([]);
+    held.recycle();
+    (await waiting).recycle();
+    await a.request({ cmd: 'recycle', id: ids[1] }, 'done');
+    expect(pool.stats()).toMatchObject({ Grants: 1, Evictions: 0, Dials: 3 });
+    expect(pool.verify()).toEqual([]);
+  });
+});
+
+describe('recent demand', () => {
+  it('keeps the most connections borrowed at once over the last one to two windows', () => {
+    const d = new RecentDemand();
+    d.lent();
+    d.lent();
+    d.lent();
+    d.returned(0);
+    d.returned(1);
+    d.returned(2);
+    expect(d.recentPeak).toBe(3);
+    expect(d.isSurplus(3)).toBe(false);
+    // One at a time for a window and more: the peak of 3 ages out.
+    for (let t = 10; t <= 2.5 * WINDOW_MS; t += 10) {
+      d.lent();
+      d.returned(t);
+    }
+    expect(d.recentPeak).toBe(1);
+    expect(d.isSurplus(2)).toBe(true);
+    expect(d.isSurplus(1)).toBe(false);
+    // After a quiet gap of two windows only what was in use just now counts.
+    d.lent();
+    d.lent();
+    d.returned(10 * WINDOW_MS);
+    expect(d.recentPeak).toBe(2);
+  });
+});
