@@ -673,12 +673,13 @@ export class ThreadAgent implements HandleOwner, WaiterHost {
       waiter.granted = true;
     }
     // A waiter past its deadline is not dialled for (its timer, not yet run, fails it): the oldest live one is.
-    this.useUnit(waiter && !waiter.dialing && !isDead(waiter, this.core.memory.nowMs()) ? waiter : null, true);
+    // Kept as an idle connection only when its waiter is being served by a dial of its own.
+    this.useUnit(waiter && !waiter.dialing && !isDead(waiter, this.core.memory.nowMs()) ? waiter : null, waiter?.dialing === true);
   }
 
   /**
    * This thread holds a spare unit: dial for a waiter, or pass it on. `keep`: it was granted to
-   * this thread, whose waiter was served meanwhile: unless a waiter elsewhere is published, it
+   * this thread for a waiter now served by a dial of its own: unless a waiter elsewhere is published, it
    * stays here as an idle connection (released again if this thread does not use it, see
    * recent-demand.ts) rather than going back to the shared pool, where the thread it was moved
    * away from would dial it again first.
