@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPool, type PooledConnection, type SharedPool, type SharedPoolOptions } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
 import { until } from '../support/fake-connector.ts';
-import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import { type MysqlEnv, mysqlSkip, setupMysql, endTestPool } from '../support/mysql.ts';
 import { sleep } from '../support/timing.ts';
 import type { RowDataPacket } from 'mysql2';
 
@@ -51,9 +51,7 @@ describe.skipIf(skip)('mysql2 connector on MariaDB', () => {
     if (pool) {
       const p = pool;
       pool = null;
-      // A failed test may leave connections borrowed: close what this thread holds regardless.
-      await p.close({ timeoutMs: 2000 }).catch(() => p.client.detach());
-      await p.settled();
+      await endTestPool(p, 2000);
     }
     // Leak check: the server notices disconnects asynchronously, so poll briefly.
     expect(await env.untilSessions(0, 3000), "this pool's sessions left on the server after close()").toBe(0);

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSharedPool, type PooledConnection, type SharedPool } from '../../src/index.ts';
 import { DEFAULT_MAX_PREPARED_STATEMENTS, type Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
-import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import { type MysqlEnv, mysqlSkip, setupMysql, endTestPool } from '../support/mysql.ts';
 
 const skip = await mysqlSkip();
 
@@ -65,7 +65,7 @@ describe.skipIf(skip)('mysql2 connector: the query path', () => {
     if (pool) {
       const p = pool;
       pool = null;
-      await p.close({ timeoutMs: 2000 }).catch(() => p.client.detach());
+      await endTestPool(p, 2000);
     }
     expect(await env.untilSessions(0, 3000)).toBe(0);
   });

@@ -9,7 +9,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type PooledConnection, type SharedPool, type SharedPoolOptions } from '../../src/index.ts';
 import type { Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
-import { type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import { type MysqlEnv, mysqlSkip, setupMysql, endTestPool } from '../support/mysql.ts';
 import type { RowDataPacket } from 'mysql2';
 
 const skip = await mysqlSkip();
@@ -63,8 +63,7 @@ describe.skipIf(skip)('recycle safety on MariaDB', () => {
     if (pool) {
       const p = pool;
       pool = null;
-      await p.close({ timeoutMs: 2000 }).catch(() => p.client.detach());
-      await p.settled();
+      await endTestPool(p, 2000);
     }
     expect(await env.untilSessions(0, 3000)).toBe(0);
   });

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { FreezingProxy } from '../support/freezing-proxy.ts';
-import { MYSQL_URL, type MysqlEnv, mysqlSkip, setupMysql } from '../support/mysql.ts';
+import { MYSQL_URL, type MysqlEnv, mysqlSkip, setupMysql, endTestPool } from '../support/mysql.ts';
 import { sleep, within } from '../support/timing.ts';
 import type { RowDataPacket } from 'mysql2';
 
@@ -33,8 +33,7 @@ describe.skipIf(skip)('validation of idle connections on MariaDB', () => {
     if (pool) {
       const p = pool;
       pool = null;
-      await p.close({ timeoutMs: 3000 }).catch(() => p.client.detach());
-      await p.settled();
+      await endTestPool(p, 3000);
     }
     await proxy?.close();
     proxy = null;

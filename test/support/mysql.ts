@@ -15,7 +15,18 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { parseMysqlUrl } from '../../embedded-mysql/index.ts';
+import type { SharedPool } from '../../src/index.ts';
 import { scaled } from './time-scale.ts';
+
+/**
+ * Ends a test's pool: close() within `timeoutMs`; if that fails (a failed test may leave
+ * connections borrowed), detach this thread so what it holds is closed regardless; then wait for
+ * the pool's background work, so the session count that follows is final.
+ */
+export async function endTestPool(pool: SharedPool, timeoutMs: number): Promise<void> {
+  await pool.close({ timeoutMs }).catch(() => pool.client.detach());
+  await pool.settled();
+}
 
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const target = parseMysqlUrl(MYSQL_URL);
