@@ -36,6 +36,19 @@ export async function startPoolThread(pool: SharedPool): Promise<PoolThread> {
   };
 }
 
+/** Starts `n` pool threads at once and records them in `into`, for endPoolAndThreads(). */
+export async function startPoolThreads(pool: SharedPool, n: number, into: PoolThread[]): Promise<PoolThread[]> {
+  const started = await Promise.all(Array.from({ length: n }, () => startPoolThread(pool)));
+  into.push(...started);
+  return started;
+}
+
+/** After a test: close its pool (a failed close is the test's business, not the cleanup's), then terminate its threads. */
+export async function endPoolAndThreads(pool: SharedPool | null, threads: PoolThread[]): Promise<void> {
+  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
+  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+}
+
 export function newId(): number {
   return nextId++;
 }

@@ -7,15 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, PooledConnection, PoolTimeoutError, type SharedPool } from '../../src/index.ts';
 import { CHANNEL } from '../../src/workers/diagnostics.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
-import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
+import { newId, type PoolThread, startPoolThread, endPoolAndThreads } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];
 const unsubscribers: (() => void)[] = [];
 afterEach(async () => {
   for (const off of unsubscribers.splice(0)) off();
-  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
-  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  await endPoolAndThreads(pool, threads);
   pool = null;
 });
 

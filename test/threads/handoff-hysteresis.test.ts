@@ -9,20 +9,17 @@ import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
 import { scaled } from '../support/time-scale.ts';
 import { RecentDemand, WINDOW_MS } from '../../src/workers/recent-demand.ts';
-import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
+import { newId, type PoolThread, endPoolAndThreads, startPoolThreads } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];
 afterEach(async () => {
-  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
-  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  await endPoolAndThreads(pool, threads);
   pool = null;
 });
 
 async function spawn(n: number): Promise<PoolThread[]> {
-  const started = await Promise.all(Array.from({ length: n }, () => startPoolThread(pool!)));
-  threads.push(...started);
-  return started;
+  return startPoolThreads(pool!, n, threads);
 }
 
 type LoopResult = { type: string; ok: number; errors: string[] };

@@ -10,14 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector } from '../support/fake-connector.ts';
 import { checkLiveness, takeAll } from '../support/liveness.ts';
-import { type PoolThread, startPoolThread } from '../support/pool-thread.ts';
+import { type PoolThread, startPoolThread, endPoolAndThreads } from '../support/pool-thread.ts';
 import { scaled } from '../support/time-scale.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];
 afterEach(async () => {
-  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
-  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  await endPoolAndThreads(pool, threads);
   pool = null;
 });
 

@@ -3,13 +3,12 @@ import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSharedPool, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
-import { newId, type PoolThread, startPoolThread } from '../support/pool-thread.ts';
+import { newId, type PoolThread, startPoolThread, endPoolAndThreads } from '../support/pool-thread.ts';
 
 let pool: SharedPool | null = null;
 const threads: PoolThread[] = [];
 afterEach(async () => {
-  await pool?.close({ timeoutMs: 3000 }).catch(() => {});
-  await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+  await endPoolAndThreads(pool, threads);
   pool = null;
 });
 
