@@ -55,24 +55,23 @@ export class SharedPoolClient {
    * anything is borrowed.
    */
   query<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: GetOptions & QueryCallOptions): Promise<QueryResultTuple<T>> {
-    try {
-      checkSql('query', sql, params);
-      checkQueryOptions(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.withConnection(getOptionsOf(options), (conn) => conn.query<T>(sql, params, options));
+    return this.#run<T>('query', sql, params, options);
   }
 
   /** get + execute (a prepared statement, cached per connection by mysql2) + recycle; arguments as for query(). */
   execute<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: GetOptions & QueryCallOptions): Promise<QueryResultTuple<T>> {
+    return this.#run<T>('execute', sql, params, options);
+  }
+
+  /** query() and execute(): arguments checked before anything is borrowed, then get + call + recycle. */
+  #run<T extends QueryResult>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, options: (GetOptions & QueryCallOptions) | undefined): Promise<QueryResultTuple<T>> {
     try {
-      checkSql('execute', sql, params);
+      checkSql(method, sql, params);
       checkQueryOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.withConnection(getOptionsOf(options), (conn) => conn.execute<T>(sql, params, options));
+    return this.withConnection(getOptionsOf(options), (conn) => conn[method]<T>(sql, params, options));
   }
 
   /**

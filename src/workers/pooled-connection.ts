@@ -85,28 +85,25 @@ export class PooledConnection {
    * anything is sent.
    */
   query<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: QueryCallOptions): Promise<QueryResultTuple<T>> {
-    this.check('query');
-    try {
-      checkSql('query', sql, params);
-      checkQueryOptions(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (!this.#conn.query) throw new TypeError('this connector offers no query()');
-    return runQuery<QueryResultTuple<T>>(this.#conn, 'query', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    return this.#run<QueryResultTuple<T>>('query', sql, params, options);
   }
 
   /** A prepared statement (mysql2 caches it on the connection); `sql`, timeout and errors as for query(). */
   execute<T extends QueryResult>(sql: Sql, params?: QueryValues, options?: QueryCallOptions): Promise<QueryResultTuple<T>> {
-    this.check('execute');
+    return this.#run<QueryResultTuple<T>>('execute', sql, params, options);
+  }
+
+  /** query() and execute(): arguments checked before anything is sent, then one bounded call. */
+  #run<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, options: QueryCallOptions | undefined): Promise<R> {
+    this.check(method);
     try {
-      checkSql('execute', sql, params);
+      checkSql(method, sql, params);
       checkQueryOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#conn.execute) throw new TypeError('this connector offers no execute()');
-    return runQuery<QueryResultTuple<T>>(this.#conn, 'execute', sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    if (!this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
+    return runQuery<R>(this.#conn, method, sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
   /** START TRANSACTION (mysql2 beginTransaction). */
