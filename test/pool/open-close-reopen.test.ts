@@ -271,7 +271,7 @@ describe('smartconnpool scenarios 1–11', () => {
     expect(outcome.value).toBeUndefined();
 
     // The sweep re-inserts its detached conn (internal tryReturnConn, as in the Go test), then the held one comes back.
-    (agent as unknown as { tryReturnConn(slot: number, updateIdleTime: boolean): boolean }).tryReturnConn(slot, false);
+    agent.ctx.returns.tryReturnConn(slot, false);
     const heldSocket = held.connection;
     held.recycle();
     expect(heldSocket.isClosed()).toBe(true);

@@ -15,7 +15,7 @@ import { useAgents } from '../support/second-agent.ts';
 const agents = useAgents();
 
 /** The waiting agent's starvation tick, run now (as a timer would, before its doorbell's turn). */
-const tick = (agent: ThreadAgent): void => (agent as unknown as { starvationTick(): void }).starvationTick();
+const tick = (agent: ThreadAgent): void => agent.ctx.waiting.starvationTick();
 
 describe('over-eviction', () => {
   it('the tick between the grant of the evicted unit and the doorbell that takes it evicts nothing more', async () => {

@@ -1,24 +1,24 @@
 /**
- * IdleSweep (src/workers/idle-sweep.ts), the selection half of the idle sweep (smartconnpool
+ * IdleSelection (src/workers/agent/idle-sweep.ts), the selection half of the idle sweep (smartconnpool
  * §3.13): per stack, at most half of the connections (at least one) idle longer than the timeout
  * are claimed (timeUsed → EXPIRED), oldest first; every other connection is handed to `keep`,
  * oldest first. Direct calls on one SharedCore, no agent.
  */
 import { describe, expect, it } from 'vitest';
 import { EXPIRED, type SharedCore } from '../../src/core/index.ts';
-import { IdleSweep } from '../../src/workers/idle-sweep.ts';
+import { IdleSelection } from '../../src/workers/agent/idle-sweep.ts';
 import { makeCore, openIdle, stackContents } from '../support/core.ts';
 
 const TIMEOUT = 100n;
 
 function sweepOf(core: SharedCore, thread: number, nowNs: bigint): { claimed: number[]; settings: number[]; kept: number[] } {
-  const sweep = new IdleSweep(core, thread);
+  const sweep = new IdleSelection(core, thread);
   const kept: number[] = [];
   const n = sweep.collect(nowNs, TIMEOUT, (slot) => kept.push(slot));
   return { claimed: [...sweep.claimed.subarray(0, n)], settings: [...sweep.claimedSetting.subarray(0, n)], kept };
 }
 
-describe('IdleSweep.collect', () => {
+describe('IdleSelection.collect', () => {
   it('claims at most half of a stack, oldest first, and hands the rest to keep oldest first', () => {
     const core = makeCore({ maxCapacity: 8 });
     const t = core.threads.attach(100);
