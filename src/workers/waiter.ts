@@ -3,7 +3,7 @@
  * handle itself (no promise resolved with a promise, no closures of its own). Its caller's
  * AbortSignal, if any, calls the waiter directly (an EventListener object with handleEvent), and
  * its deadline is kept by the thread's single deadline timer. What serving and failing do to the
- * pool is the agent's part (WaiterHost); the waiter only settles its promise once.
+ * pool is the agent's part (WaiterHost: agent/waiting.ts); the waiter only settles its promise once.
  */
 import type { Deadline } from './deadline.ts';
 import type { YieldingDial } from './yielding-dials.ts';
