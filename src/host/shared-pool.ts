@@ -4,8 +4,8 @@
  * thread, so the pool works from the main thread as from any worker.
  */
 import { threadId, type Worker } from 'node:worker_threads';
-import { PoolClosedError, PoolError, PoolOptionError, type UnitHolder, UnknownThreadError } from '../core/errors.ts';
-import { reclaimThread, type Reclaimed } from '../core/reclaim.ts';
+import { PoolClosedError, PoolError, PoolOptionError, type UnitHolder } from '../core/errors.ts';
+import { type Reclaimed } from '../core/reclaim.ts';
 import { SharedCore } from '../core/shared-core.ts';
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import { REQUEST } from '../core/thread-registry.ts';
@@ -14,7 +14,6 @@ import { verify, type VerifyOptions } from '../core/verify.ts';
 import { type ThreadAgent } from '../workers/agent.ts';
 import { joinAsThread } from '../workers/attach.ts';
 import { DEFAULT_CONNECTOR, loadConnector } from '../workers/connector.ts';
-import { publishReap } from '../workers/diagnostics.ts';
 import { type SharedPoolClient } from '../workers/pool-client.ts';
 import { HANDLE_KIND, type GetOptions, type PoolHandle } from '../workers/types.ts';
 import { type PooledConnection } from '../workers/pooled-connection.ts';
@@ -23,6 +22,7 @@ import { type QueryCallOptions, type Sql } from '../workers/query-timeout.ts';
 import type { QueryResult, QueryResultTuple, QueryValues } from '../workers/mysql2-types.ts';
 import { drainTo } from './drain.ts';
 import { probeThreads } from './probe.ts';
+import { reapThread } from './reap.ts';
 import { ms, resolveOptions, type ResolvedOptions, type SharedPoolOptions } from './options.ts';
 import { Serial } from './serial.ts';
 import { type PiscinaLike, watchThreadExits } from './thread-watch.ts';
@@ -272,25 +272,7 @@ export class SharedPool {
    * Throws UnknownThreadError if no attached thread has this threadId.
    */
   reap(deadThreadId: number): Reclaimed {
-    if (typeof deadThreadId !== 'number' || !Number.isInteger(deadThreadId) || deadThreadId < 0) {
-      throw new PoolOptionError('threadId', deadThreadId, 'a worker threadId (an integer ≥ 0)');
-    }
-    let index = this.core.threads.lookup(deadThreadId);
-    if (index < 0) throw new UnknownThreadError(`no attached thread has threadId ${deadThreadId}`);
-    if (index === this.#agent.index) throw new UnknownThreadError(`threadId ${deadThreadId} is the pool's own thread; use close()`);
-    const total: Reclaimed = { slots: 0, borrowed: 0, waiters: 0, grants: 0 };
-    // Every registration of the thread: one left by an attach that failed half-way must not keep
-    // the real one (and its units) from being reaped.
-    while (index >= 0) {
-      const r = reclaimThread(this.core, index, this.#agent.index);
-      publishReap(deadThreadId, index, r);
-      total.slots += r.slots;
-      total.borrowed += r.borrowed;
-      total.waiters += r.waiters;
-      total.grants += r.grants;
-      index = this.core.threads.lookup(deadThreadId);
-    }
-    return total;
+    return reapThread(this.core, deadThreadId, this.#agent.index);
   }
 
   #reapIfAttached(deadThreadId: number): void {

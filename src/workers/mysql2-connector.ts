@@ -27,6 +27,7 @@ import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { PoolConnection, QueryText } from './connector-contract.ts';
 import { call, stackModeOf, type StackMode } from './mysql2-call.ts';
+import { hideCredentials, scrub } from './mysql2-credentials.ts';
 import { SessionState, TRACK_STATE_CHANGES } from './mysql2-session-state.ts';
 
 export type Mysql2ConnectorOptions = ConnectionOptions;
@@ -245,31 +246,6 @@ function destroy(raw: CallbackConnection): void {
   }
 }
 
-/**
- * mysql2 keeps the options it connected with on `connection.config`, which util.inspect and loggers
- * print: the credentials there become non-enumerable accessors (mysql2 still reads them, e.g. for
- * changeUser), which JSON.stringify skips and util.inspect does not call.
- */
-const SECRET_KEYS = ['password', 'password1', 'password2', 'password3', 'passwordSha1', 'uri', 'ssl'];
-
-function hideCredentials(raw: CallbackConnection): void {
-  const config = (raw as unknown as { config?: Record<string, unknown> }).config;
-  if (!config) return;
-  for (const key of SECRET_KEYS) {
-    if (!Object.prototype.hasOwnProperty.call(config, key)) continue;
-    // An accessor: even util.inspect with showHidden (console.log('%o')) shows only [Getter/Setter].
-    let value = config[key];
-    Object.defineProperty(config, key, {
-      get: () => value,
-      set: (v: unknown) => {
-        value = v;
-      },
-      enumerable: false,
-      configurable: true,
-    });
-  }
-}
-
 /** TCP keepalive probes start after this much silence unless `keepAliveInitialDelay` is given. */
 export const KEEPALIVE_INITIAL_DELAY_MS = 30_000;
 
@@ -328,12 +304,4 @@ export function connect(options: unknown, signal: AbortSignal): Promise<PoolConn
     raw.once('connect', onConnect);
     raw.once('error', onError);
   });
-}
-
-/** mysql2 errors never carry the password, but make sure nothing config-shaped rides along. */
-function scrub(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  const e = error as Error & { config?: unknown };
-  if ('config' in e) delete e.config;
-  return error;
 }
