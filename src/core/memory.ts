@@ -9,6 +9,9 @@ import {
 } from './layout.ts';
 import { STAT_COUNT } from './stats.ts';
 import { PoolLifecycle } from './lifecycle.ts';
+// node:perf_hooks' object, not the global: in Node 20 the global `performance` is a lazy getter,
+// a call per read on the get and recycle paths.
+import { performance } from 'node:perf_hooks';
 
 export class SharedPoolMemory {
   readonly buffer: SharedArrayBuffer;

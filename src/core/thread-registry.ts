@@ -220,7 +220,10 @@ export class ThreadRegistry {
     return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.LAST_USED);
   }
   markUsed(index: number, nowMs: number): void {
-    Atomics.store(this.threads, index * THREAD_WORDS + THREAD_FIELD.LAST_USED, nowMs | 0);
+    // Most returns of a busy thread fall in the same ms: a load then, not a store (a locked xchg).
+    const at = index * THREAD_WORDS + THREAD_FIELD.LAST_USED;
+    const ms = nowMs | 0;
+    if (Atomics.load(this.threads, at) !== ms) Atomics.store(this.threads, at, ms);
   }
 
   /** This thread's count of WAITING cells (kept by WaiterCells). */

@@ -8,18 +8,18 @@
 import type { PoolConnection } from './connector.ts';
 
 export class IdleValidation {
-  private readonly windowNs: number;
+  private readonly windowMs: number;
   private readonly timeoutMs: number;
   /** 1 = popped after more than the window idle: ping before lending. Per slot of this thread. */
   private readonly due: Uint8Array;
   /**
-   * When each slot's connection last proved alive (a return or a dial), pool-clock ns as a plain
-   * number: the hot path compares numbers, never BigInts (which allocate).
+   * When each slot's connection last proved alive (a return or a dial), pool-clock ms as a plain
+   * number: the hot path compares numbers, never BigInts (which allocate), and converts none.
    */
   private readonly aliveAt: Float64Array;
 
   constructor(maxCapacity: number, windowMs: number, timeoutMs: number) {
-    this.windowNs = windowMs * 1e6;
+    this.windowMs = windowMs;
     this.timeoutMs = timeoutMs;
     this.due = new Uint8Array(maxCapacity);
     this.aliveAt = new Float64Array(maxCapacity);
@@ -27,17 +27,27 @@ export class IdleValidation {
 
   /** The connection in `slot` was just used (returned, dialled) at `nowNs`. */
   used(slot: number, nowNs: bigint): void {
-    this.aliveAt[slot] = Number(nowNs);
+    this.aliveAt[slot] = Number(nowNs) / 1e6;
+  }
+
+  /** used() for a pool-clock time in ms the caller has read already (the return path). */
+  usedAt(slot: number, nowMs: number): void {
+    this.aliveAt[slot] = nowMs;
   }
 
   /** A connection popped from an idle stack at `nowNs`: due for a ping if idle past the window. */
   popped(slot: number, nowNs: bigint): void {
-    if (Number(nowNs) - this.aliveAt[slot] >= this.windowNs) this.due[slot] = 1;
+    this.poppedAt(slot, Number(nowNs) / 1e6);
+  }
+
+  /** popped() for a pool-clock time in ms (the get path reads the clock once, as a number). */
+  poppedAt(slot: number, nowMs: number): void {
+    if (nowMs - this.aliveAt[slot] >= this.windowMs) this.due[slot] = 1;
   }
 
   /** Its last round trip started at `sinceNs` and ended now (a cleanup): due if that took past the window. */
   slow(slot: number, sinceNs: bigint, nowNs: bigint): void {
-    if (Number(nowNs) - Number(sinceNs) >= this.windowNs) this.due[slot] = 1;
+    if ((Number(nowNs) - Number(sinceNs)) / 1e6 >= this.windowMs) this.due[slot] = 1;
   }
 
   /** Whether `slot` must be pinged before it is lent. */

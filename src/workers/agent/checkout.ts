@@ -41,10 +41,12 @@ export class Checkout {
   }
 
   private getUntraced(options?: GetOptions): Promise<PooledConnection> {
-    try {
-      checkGetOptions(options);
-    } catch (error) {
-      return Promise.reject(error);
+    if (options !== undefined) {
+      try {
+        checkGetOptions(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     if (this.leaks === null) return this.getChecked(options);
     // Leak detection: the borrower's stack, taken now (the caller's frames are still on it).
@@ -178,7 +180,7 @@ export class Checkout {
           ctx.dialling.refill(slot);
           continue;
         }
-        ctx.validation.popped(slot, ctx.core.nowNs());
+        ctx.validation.poppedAt(slot, ctx.core.memory.nowMs());
         return slot;
       }
       // Lost to an expirer: it owns the connection now.

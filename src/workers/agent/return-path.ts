@@ -31,14 +31,15 @@ export class ReturnPath {
   /** The holder gave the connection back (PooledConnection.recycle). */
   recycleSlot(slot: number, conn: PoolConnection): void {
     const ctx = this.ctx;
-    if (!ctx.detached && !conn.isClosed()) {
+    const closed = conn.isClosed();
+    if (!ctx.detached && !closed) {
       const cleanup = ctx.guard.needed(conn, ctx.core.slots.setting(slot));
       if (cleanup !== CLEANUP.NONE) {
         this.cleanThenReturn(slot, conn, cleanup);
         return;
       }
     }
-    this.returnSlot(slot, conn);
+    this.returnSlot(slot, conn, closed);
   }
 
   /**
@@ -61,7 +62,7 @@ export class ReturnPath {
     }));
   }
 
-  private returnSlot(slot: number, conn: PoolConnection): void {
+  private returnSlot(slot: number, conn: PoolConnection, closed = conn.isClosed()): void {
     const ctx = this.ctx;
     const core = ctx.core;
     ctx.lent[slot] = undefined;
@@ -75,14 +76,14 @@ export class ReturnPath {
     ctx.demand.returned(nowMs);
     core.threads.markUsed(ctx.index, nowMs);
     // The slot stays BORROWED until tryReturnConn puts it somewhere (a stack, a waiter, closed).
-    if (conn.isClosed()) {
+    if (closed) {
       ctx.units.closeConn(slot); // destroys whatever is left of the socket
       ctx.dialling.refill(slot);
       return;
     }
     const now = core.nsAt(nowMs);
     core.slots.setTimeUsed(slot, now);
-    ctx.validation.used(slot, now);
+    ctx.validation.usedAt(slot, nowMs);
     // Jitter is drawn only for a connection already past maxLifetimeMs: younger ones cannot exceed
     // 1×–2× of it, and the common return then costs no random draw and no BigInt arithmetic.
     const ageMs = (Number(now) - ctx.createdNs[slot]) / 1e6;
@@ -150,9 +151,12 @@ export class ReturnPath {
       ctx.validation.used(slot, now);
     }
     const setting = core.slots.setting(slot);
-    const foreignWaiting = core.waiters.waiting - core.waiters.waitingOf(ctx.index);
+    // Every waiting get() anywhere, published or not, counts in waitersTotal: while it is 0 (one
+    // load) there is no waiter to serve or grant to, and nothing is surplus (see below).
+    const waiting = core.threads.waitersTotal !== 0;
+    const foreignWaiting = waiting ? core.waiters.waiting - core.waiters.waitingOf(ctx.index) : 0;
     const waitlist = ctx.waitlist;
-    if (waitlist.length > 0) {
+    if (waiting && waitlist.length > 0) {
       // A starved or poorer foreign thread's waiter goes first; the grant closes and frees this
       // slot, so stop here (falling through would free the slot and grant its unit twice).
       if (foreignWaiting > 0 && this.grantCell(ctx.handoff.pickOverLocal(), slot)) return true;
@@ -168,7 +172,7 @@ export class ReturnPath {
     }
     // Released only while a get elsewhere waits: with nobody to use the unit, the next get here
     // would dial it again (smartconnpool dials before it resets another setting's connection).
-    const surplus = callerMs >= 0 && core.threads.waitersTotal > waitlist.length &&
+    const surplus = waiting && callerMs >= 0 && core.threads.waitersTotal > waitlist.length &&
       ctx.demand.isSurplus(core.threads.slotsHeld(ctx.index) - ctx.inTransit);
     if (foreignWaiting > 0 && this.grantCell(ctx.handoff.pickForeign(setting, core.memory.nowMs(), surplus), slot)) return true;
     if (surplus) {
