@@ -209,20 +209,21 @@ export class Waiting implements WaiterHost {
 
   /**
    * Keeps the event loop alive exactly while waiters wait: the tick (starvation re-offer, handoffs)
-   * and the deadline timer are ref'd then, unref'd otherwise. The tick stops itself once idle, so a
-   * burst of waits creates it once.
+   * runs, ref'd, only then, and the deadline timer is ref'd then, unref'd otherwise. The tick is
+   * stopped as soon as the last waiter leaves: most waits are served by this thread within a
+   * millisecond, and a tick left to fire once more afterwards woke an idle thread for nothing
+   * (once per wait in the service group's cpu load, see docs/service-load.md).
    */
   private afterWaitersChanged(): void {
     if (this.ctx.waitlist.length > 0) {
       if (this.waitTimer === null) {
         const period = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, this.ctx.config.handoffDelayMs));
         this.waitTimer = setInterval(() => this.starvationTick(), period);
-      } else if (!this.waitTimer.hasRef()) {
-        this.waitTimer.ref();
         this.deadlineTimer?.ref();
       }
-    } else if (this.waitTimer?.hasRef()) {
-      this.waitTimer.unref();
+    } else if (this.waitTimer !== null) {
+      clearInterval(this.waitTimer);
+      this.waitTimer = null;
       this.deadlineTimer?.unref();
     }
   }
