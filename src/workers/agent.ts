@@ -17,7 +17,7 @@
  *   agent/held-units.ts         slots and units this thread holds: take, close, free, pass a unit on
  *   agent/dialling.ts           every connect (caller's, waiter's, background) and fitting a setting
  *   agent/return-path.ts        recycle/taint and where a returned connection goes
- *   agent/doorbell-requests.ts  what other threads and the host ask (evict, grant, drain, close)
+ *   agent/doorbell-requests.ts  what other threads and the host ask (evict, grant, drain, yield, close)
  *   agent/idle-sweep.ts         the idle timeout sweep
  *   agent/local-settings.ts     this thread's Setting objects
  *   agent/context.ts            the state they share
@@ -62,7 +62,7 @@ export class ThreadAgent implements HandleOwner {
     ctx.returns = new ReturnPath(ctx);
     ctx.requests = new DoorbellRequests(ctx);
     ctx.sweep = new IdleSweep(ctx);
-    this.doorbell = new Doorbell(core.threads, index, (requests) => ctx.requests.handleRequests(requests));
+    this.doorbell = new Doorbell(core.threads, index, ctx.requests);
     // Started on a later turn: a pending request must not be handled inside this constructor.
     queueMicrotask(() => this.doorbell.start());
   }

@@ -9,16 +9,21 @@
  */
 import { type ThreadRegistry } from '../core/thread-registry.ts';
 
+/** What a doorbell hands the request bits to (the agent's DoorbellRequests). */
+export interface RequestHandler {
+  handleRequests(requests: number): void;
+}
+
 export class Doorbell {
   private readonly threads: ThreadRegistry;
   private readonly index: number;
-  private readonly handle: (requests: number) => void;
+  private readonly handler: RequestHandler;
   private stopped = false;
 
-  constructor(threads: ThreadRegistry, index: number, handle: (requests: number) => void) {
+  constructor(threads: ThreadRegistry, index: number, handler: RequestHandler) {
     this.threads = threads;
     this.index = index;
-    this.handle = handle;
+    this.handler = handler;
   }
 
   /** Starts the loop (requests already pending are taken on the first turn). */
@@ -36,7 +41,7 @@ export class Doorbell {
     const seen = this.threads.doorbell(this.index);
     const requests = this.threads.takeRequests(this.index);
     try {
-      if (requests !== 0) this.handle(requests);
+      if (requests !== 0) this.handler.handleRequests(requests);
     } finally {
       // Re-armed even if a handler threw: a thread that stops answering strands every unit it holds.
       this.rearm(seen);

@@ -8,7 +8,10 @@
  *
  * Parts call each other through the fields at the bottom (set once by ThreadAgent's constructor,
  * before any of them runs): checkout → waiting → units → dialling → return path, and the doorbell
- * and idle sweep into all of them. Nothing here does I/O.
+ * and idle sweep into all of them.
+ *
+ * Touches: no shared memory itself (the parts do); it reads the lifecycle's lifetime flag once, at
+ * construction. Nothing here does I/O.
  */
 import { PoolClosedError } from '../../core/errors.ts';
 import { type SharedCore } from '../../core/shared-core.ts';
