@@ -17,7 +17,8 @@
 #
 # Environment: ARM64_TESTS (vitest file filters; default: the whole suite), TEST_TIME_SCALE,
 # ARM64_BUDGET (seconds for the whole job, default 1500; a step still running then is killed and
-# the job fails), ARM64_NICE (default 10), ARM64_NODE_VERSION, ARM64_CACHE.
+# the job fails), ARM64_BENCH_ONLY (bench group ids; default: every group), ARM64_NICE (default
+# 10), ARM64_NODE_VERSION, ARM64_CACHE.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=runtime.sh
@@ -121,6 +122,8 @@ $skip_tests || tests_line=$(node -e '
 
 bench_args=()
 $full_bench || bench_args+=(--quick)
+# ARM64_BENCH_ONLY="raw-cas stack checkout contention": just those groups (a partial run writes no results files).
+for group in ${ARM64_BENCH_ONLY:-}; do bench_args+=(--only "$group"); done
 $save_bench && bench_args+=(--save)
 if ! $skip_bench; then
   step_retrying bench npm run bench -- "${bench_args[@]}" || failed=1

@@ -2,7 +2,9 @@
  * A worker thread that attaches to a shared pool and runs commands sent by the test:
  *   get {id, timeoutMs?, setting?}   → {type:'got', id, slot, connId} | {type:'error', id, code, message}
  *   recycle {id} / taint {id}        → {type:'done', id}
- *   loop {id, gets, holdTicks?, holdMs?, timeoutMs?} → {type:'loopDone', id, ok, errors}
+ *   loop {id, gets, holdTicks?, holdMs?, timeoutMs?, gap?} → {type:'loopDone', id, ok, errors}
+ *                                    gap: an Int32Array on shared memory; gap[0] is raised to the
+ *                                    longest time (ms) between two recycles (the test resets it)
  *   takeAll {id, n, timeoutMs}       → {type:'took', id, got, errors} n gets at once, then recycles them
  *   detach                           → {type:'detached'}
  *   hang                             → blocks the thread's event loop forever (a stuck thread)
@@ -22,6 +24,7 @@ const held = new Map<number, PooledConnection>();
 type Command = {
   cmd: string; id?: number; n?: number; timeoutMs?: number; setting?: string; gets?: number; holdTicks?: number; holdMs?: number;
   gate?: Int32Array;
+  gap?: Int32Array;
 };
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -38,12 +41,19 @@ port.on('message', async (m: Command) => {
     case 'loop': {
       let ok = 0;
       const errors: string[] = [];
+      let last = performance.now();
       for (let i = 0; i < m.gets!; i++) {
         try {
           const conn = await db.get({ timeoutMs: m.timeoutMs ?? 10_000 });
           for (let t = 0; t < (m.holdTicks ?? 0); t++) await tick();
           if (m.holdMs) await new Promise((r) => setTimeout(r, m.holdMs));
           conn.recycle();
+          if (m.gap) {
+            const now = performance.now();
+            const gapMs = Math.ceil(now - last);
+            last = now;
+            if (gapMs > Atomics.load(m.gap, 0)) Atomics.store(m.gap, 0, gapMs);
+          }
           ok++;
         } catch (error) {
           errors.push((error as Error).message);
