@@ -1,19 +1,24 @@
 /**
  * Probe of the service `cpu` load (bench/scenarios/service.ts): the same request (spin, then 3
- * parallel queries), with per-worker accounting in shared memory:
- *   I32[slot*16 + 0] requests, +1 computing flag, +2 threadId
- *   F64[slot*16 + 0] ms in spin, +1 ms in the query phase, +2 schedstat run ms, +3 schedstat runnable-wait ms,
- *   +4 ms between requests (task end → next task start)
+ * parallel queries), with per-worker accounting in shared memory, one block of 32 words per worker
+ * at 32·(slot+1) (service-probe.ts reads them):
+ *   i32: +0 requests, +1 computing flag, +2 threadId
+ *   f64: +0 ms in spin, +1 ms in the query phase, +2 / +3 schedstat run / runnable-wait ms,
+ *        +4 ms between requests (task end → next task start), +5 ms waited in get() (queryPath
+ *        'get'), +6 CPU ms of the spin, +7 / +8 voluntary / involuntary context switches,
+ *        +25..+27 when each of the 3 queries ended (ms after the spin), summed over requests
  */
-import { readFileSync } from 'node:fs';
 import { threadId, workerData } from 'node:worker_threads';
 import { Session } from 'node:inspector';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { attachSharedPool } from '../lib/library.ts';
 import { spin } from '../lib/spin.ts';
 
-const data = workerData as { i32: Int32Array; f64: Float64Array; pool?: unknown; mysql2?: { options: Record<string, unknown>; connectionLimit: number }; queryPath?: string };
+const data = workerData as {
+  i32: Int32Array; f64: Float64Array; pool?: unknown; dist?: string; queryPath?: string;
+  mysql2?: { options: Record<string, unknown>; connectionLimit: number };
+};
 const { i32, f64 } = data;
 const slot = Atomics.add(i32, 0, 1);
 const B = 32 * (slot + 1);
@@ -24,7 +29,7 @@ let closeFn: (() => Promise<void>) | null = null;
 async function runner(): Promise<(sql: string) => Promise<unknown>> {
   if (query) return query;
   if (data.pool) {
-    const attach = (data as any).dist ? ((await import((data as any).dist)) as typeof import('../../src/index.ts')).attachSharedPool : attachSharedPool;
+    const attach = data.dist ? ((await import(data.dist)) as typeof import('../../src/index.ts')).attachSharedPool : attachSharedPool;
     const db = attach(data.pool as never);
     if (data.queryPath === 'get') {
       query = async (sql) => {
