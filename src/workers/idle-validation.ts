@@ -35,13 +35,8 @@ export class IdleValidation {
     this.aliveAt[slot] = nowMs;
   }
 
-  /** A connection popped from an idle stack at `nowNs`: due for a ping if idle past the window. */
-  popped(slot: number, nowNs: bigint): void {
-    this.poppedAt(slot, Number(nowNs) / 1e6);
-  }
-
-  /** popped() for a pool-clock time in ms (the get path reads the clock once, as a number). */
-  poppedAt(slot: number, nowMs: number): void {
+  /** A connection popped from an idle stack at pool-clock `nowMs`: due for a ping if idle past the window. */
+  popped(slot: number, nowMs: number): void {
     if (nowMs - this.aliveAt[slot] >= this.windowMs) this.due[slot] = 1;
   }
 

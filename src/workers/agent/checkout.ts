@@ -180,7 +180,7 @@ export class Checkout {
           ctx.dialling.refill(slot);
           continue;
         }
-        ctx.validation.poppedAt(slot, ctx.core.memory.nowMs());
+        ctx.validation.popped(slot, ctx.core.memory.nowMs());
         return slot;
       }
       // Lost to an expirer: it owns the connection now.

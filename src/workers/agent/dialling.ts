@@ -38,8 +38,7 @@ export class Dialling {
     try {
       await this.dialInto(slot, deadline.withLifetime(ctx.lifetime.signal), 0);
     } catch (error) {
-      ctx.units.freeSlot(slot);
-      ctx.units.passUnit();
+      ctx.units.freeAndPassOn(slot);
       throw deadline.translate(error, ctx.lifetime.signal);
     }
   }
@@ -89,21 +88,22 @@ export class Dialling {
         ctx.returns.tryReturnConn(slot, true);
       },
       () => {
-        ctx.units.freeSlot(slot);
-        ctx.units.passUnit();
+        ctx.units.freeAndPassOn(slot);
         ctx.dials.end(dial);
       },
     ));
   }
 
-  /** put(none): a replacement for a connection that left, dialled with the lifetime signal (fix 3). */
-  refill(slot: number): void {
+  /**
+   * put(none): a replacement for a connection that left, dialled with the lifetime signal (fix 3)
+   * and carrying `settingId` (fix 4; 0 = none). When it cannot be refilled, the unit is passed on.
+   */
+  refill(slot: number, settingId = 0): void {
     if (this.cannotRefill()) {
-      this.ctx.units.freeSlot(slot);
-      this.ctx.units.passUnit();
+      this.ctx.units.freeAndPassOn(slot);
       return;
     }
-    this.reopenInBackground(slot, 0);
+    this.reopenInBackground(slot, settingId);
   }
 
   /** No refill when closed or over capacity: the unit is released instead (§3.7 hardening). */

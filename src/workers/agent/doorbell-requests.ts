@@ -51,9 +51,7 @@ export class DoorbellRequests {
       let slot = checkout.popFromSettingStacks(0);
       if (slot === EMPTY) slot = checkout.popIdle(this.ctx.cleanStack);
       if (slot === EMPTY) return;
-      units.closeConn(slot);
-      units.freeSlot(slot);
-      if (!counters.releaseUnitIfOverCapacity()) units.passUnit();
+      units.closeOverCapacity(slot);
     }
   }
 

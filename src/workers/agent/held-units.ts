@@ -69,8 +69,20 @@ export class HeldUnits {
   /** Close a held connection, free its slot, and pass its unit on. */
   discard(slot: number): void {
     this.closeConn(slot);
+    this.freeAndPassOn(slot);
+  }
+
+  /** A held slot whose connection is closed (or never came): free it and pass its unit on. */
+  freeAndPassOn(slot: number): void {
     this.freeSlot(slot);
     this.passUnit();
+  }
+
+  /** Over capacity (fix 1): close, free, and release the unit (passed on if capacity came back meanwhile). */
+  closeOverCapacity(slot: number): void {
+    this.closeConn(slot);
+    this.freeSlot(slot);
+    if (!this.ctx.core.counters.releaseUnitIfOverCapacity()) this.passUnit();
   }
 
   /**

@@ -79,8 +79,7 @@ export class IdleSweep {
       try {
         await ctx.dialling.dialInto(slot, AbortSignal.any([ctx.lifetime.signal, dial.signal]), setting);
       } catch {
-        units.freeSlot(slot);
-        units.passUnit();
+        units.freeAndPassOn(slot);
         // Yielded to a waiting get: the rest of the sweep's reopens would only compete with it.
         if (dial.yielded) return;
         continue;

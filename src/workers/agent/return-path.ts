@@ -91,12 +91,7 @@ export class ReturnPath {
       core.stats.add(ctx.index, STAT.MAX_LIFETIME_CLOSED);
       const setting = core.slots.setting(slot);
       ctx.units.closeConn(slot);
-      if (ctx.dialling.cannotRefill()) {
-        ctx.units.freeSlot(slot);
-        ctx.units.passUnit();
-        return;
-      }
-      ctx.dialling.reopenInBackground(slot, setting);
+      ctx.dialling.refill(slot, setting);
       return;
     }
     this.tryReturnConn(slot, false, nowMs);
@@ -140,9 +135,7 @@ export class ReturnPath {
     }
     const counters = core.counters;
     if (counters.active > counters.capacity) {
-      units.closeConn(slot);
-      units.freeSlot(slot);
-      if (!counters.releaseUnitIfOverCapacity()) units.passUnit();
+      units.closeOverCapacity(slot);
       return false;
     }
     if (updateIdleTime) {
