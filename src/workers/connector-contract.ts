@@ -16,6 +16,14 @@ export interface PoolConnection {
   /** mysql2-style query, when the connector offers one: SQL text, or mysql2's options object ({ sql, timeout, ... }). */
   query?(sql: string | QueryText, params?: unknown): Promise<unknown>;
   execute?(sql: string | QueryText, params?: unknown): Promise<unknown>;
+  /**
+   * query/execute in callback form, when the connector offers it: `done(null, result)` with what
+   * query/execute would resolve with, or `done(error)`. The pool's query path prefers it: one
+   * promise per query instead of three. May throw synchronously for bad arguments.
+   */
+  send?(method: 'query' | 'execute', sql: string | QueryText, params: unknown, done: (error: Error | null, result?: unknown) => void): void;
+  /** True: send()'s errors carry the driver's frames; the pool replaces them with the caller's async stack. */
+  readonly callerStack?: boolean;
   /** Transactions, when the connector offers them (mysql2: START TRANSACTION / COMMIT / ROLLBACK). */
   beginTransaction?(): Promise<void>;
   commit?(): Promise<void>;

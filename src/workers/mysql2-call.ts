@@ -17,6 +17,7 @@
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { QueryText } from './connector-contract.ts';
+import { callerStack } from './caller-stack.ts';
 
 export type StackMode = 'caller' | 'mysql2' | 'off';
 
@@ -49,14 +50,31 @@ export function call(raw: CallbackConnection, promise: PromiseConnection, mode: 
   return mode === 'caller' ? result.then(undefined, withCallerStack) : result;
 }
 
-/** Rejection handler: replaces the error's frames (mysql2's socket internals) with the caller's. */
-function withCallerStack(error: unknown): never {
-  if (error instanceof Error) {
-    const holder: { stack?: string } = {};
-    Error.captureStackTrace(holder, withCallerStack);
-    const frames = holder.stack ?? '';
-    const at = frames.indexOf('\n');
-    if (at >= 0) error.stack = `${error.name}: ${error.message}${frames.slice(at)}`;
+/**
+ * Callback form of call() for the pool's own query path (query-timeout.ts): no promise at all in
+ * modes 'caller' and 'off'; `done(null, [rows, fields])` or `done(error)` with mysql2's error as it
+ * is (the pool gives it the caller's stack in mode 'caller', see callerStack()).
+ */
+export function send(raw: CallbackConnection, promise: PromiseConnection, mode: StackMode, method: Method, sql: string | QueryText, params: unknown, done: SendCallback): void {
+  if (mode === 'mysql2') {
+    const p = method === 'query' ? promise.query(sql as never, params as never) : promise.execute(sql as never, params as never);
+    p.then((result) => done(null, result), (error: Error) => done(error ?? new Error(`${method} failed`)));
+    return;
   }
+  const callback: Callback = (error, rows, fields) => {
+    if (error) done(error);
+    else done(null, [rows, fields]);
+  };
+  const r = raw as unknown as Raw;
+  if (params === undefined) r[method](sql, callback);
+  else r[method](sql, params, callback);
+}
+
+/** What send() calls back with: an error, or `[rows, fields]`. */
+export type SendCallback = (error: Error | null, result?: unknown) => void;
+
+/** Rejection handler of call(): the caller's stack in place of mysql2's frames. */
+function withCallerStack(error: unknown): never {
+  callerStack(error, withCallerStack);
   throw error;
 }

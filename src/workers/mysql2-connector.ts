@@ -26,7 +26,7 @@ import mysql from 'mysql2';
 import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { PoolConnection, QueryText } from './connector-contract.ts';
-import { call, stackModeOf, type StackMode } from './mysql2-call.ts';
+import { call, send, type SendCallback, stackModeOf, type StackMode } from './mysql2-call.ts';
 import { hideCredentials, scrub } from './mysql2-credentials.ts';
 import { SessionState, TRACK_STATE_CHANGES } from './mysql2-session-state.ts';
 
@@ -56,6 +56,8 @@ export class Mysql2PoolConnection implements PoolConnection {
   readonly promise: PromiseConnection;
   /** Where a failed query's stack comes from (mysql2-call.ts). */
   readonly stackMode: StackMode;
+  /** send()'s errors get the caller's async stack from the pool (stack mode 'caller'). */
+  readonly callerStack: boolean;
   /** Transaction and session-state flags the server reported (see mysql2-session-state.ts). */
   readonly session: SessionState;
   #closed = false;
@@ -66,6 +68,7 @@ export class Mysql2PoolConnection implements PoolConnection {
   constructor(raw: CallbackConnection, stackMode: StackMode = 'caller') {
     this.raw = raw;
     this.stackMode = stackMode;
+    this.callerStack = stackMode === 'caller';
     this.promise = raw.promise();
     this.session = new SessionState(raw);
     hideCredentials(raw);
@@ -104,6 +107,11 @@ export class Mysql2PoolConnection implements PoolConnection {
   /** A prepared statement (mysql2 caches up to `maxPreparedStatements` per connection). */
   execute(sql: string | QueryText, params?: unknown): Promise<unknown> {
     return call(this.raw, this.promise, this.stackMode, 'execute', sql, params);
+  }
+
+  /** query()/execute() in callback form (the pool's query path: no promise of its own). */
+  send(method: 'query' | 'execute', sql: string | QueryText, params: unknown, done: SendCallback): void {
+    send(this.raw, this.promise, this.stackMode, method, sql, params, done);
   }
 
   beginTransaction(): Promise<void> {

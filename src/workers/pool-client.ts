@@ -5,7 +5,7 @@
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import type { Pool as Mysql2Pool } from 'mysql2';
 import { type ThreadAgent } from './agent.ts';
-import { type PooledConnection } from './pooled-connection.ts';
+import { type PooledConnection, RUN_CHECKED } from './pooled-connection.ts';
 import { type GetOptions } from './types.ts';
 import { type Setting } from './setting.ts';
 import { type QueryCallOptions, type Sql } from './query-timeout.ts';
@@ -71,7 +71,20 @@ export class SharedPoolClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.withConnection(getOptionsOf(options), (conn) => conn[method]<T>(sql, params, options));
+    return this.#borrowAndRun<QueryResultTuple<T>>(method, sql, params, options);
+  }
+
+  /** get + one checked call + recycle, as withConnection() does it, without its closure or checks. */
+  async #borrowAndRun<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, options: (GetOptions & QueryCallOptions) | undefined): Promise<R> {
+    const conn = await this.#agent.get(getOptionsOf(options));
+    try {
+      const result = await conn[RUN_CHECKED]<R>(method, sql, params, options?.queryTimeoutMs);
+      if (conn.live) conn.recycle();
+      return result;
+    } catch (error) {
+      if (conn.live) await giveBackAfterError(conn, error);
+      throw error;
+    }
   }
 
   /**
@@ -89,10 +102,7 @@ export class SharedPoolClient {
       if (conn.live) conn.recycle();
       return result;
     } catch (error) {
-      if (conn.live) {
-        if (isFatal(error) || conn.connection.isClosed()) conn.taint();
-        else await rollbackThenRecycle(conn);
-      }
+      if (conn.live) await giveBackAfterError(conn, error);
       throw error;
     }
   }
@@ -144,6 +154,12 @@ export class SharedPoolClient {
   get agent(): ThreadAgent {
     return this.#agent;
   }
+}
+
+/** After `work` failed: tainted when the error was fatal or left the connection closed, else rolled back (if in a transaction) and recycled. */
+async function giveBackAfterError(conn: PooledConnection, error: unknown): Promise<void> {
+  if (isFatal(error) || conn.connection.isClosed()) conn.taint();
+  else await rollbackThenRecycle(conn);
 }
 
 /** The recycle guard would roll back too; doing it here means the caller's error comes after it. */

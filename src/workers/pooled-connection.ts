@@ -12,6 +12,9 @@ import type { Setting } from './setting.ts';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 
+/** @internal Key of the handle's query path without argument checks (pool-client.ts). */
+export const RUN_CHECKED = Symbol('runChecked');
+
 /** What a handle needs from its thread's agent. */
 export interface HandleOwner {
   recycleSlot(slot: number, conn: PoolConnection): void;
@@ -102,8 +105,13 @@ export class PooledConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
-    return runQuery<R>(this.#conn, method, sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    return this[RUN_CHECKED]<R>(method, sql, params, options?.queryTimeoutMs);
+  }
+
+  /** @internal query()/execute() with arguments already checked (pool.query checks them once). */
+  [RUN_CHECKED]<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
+    if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
+    return runQuery<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
   /** START TRANSACTION (mysql2 beginTransaction). */

@@ -11,6 +11,7 @@ import type { QueryOptions } from 'mysql2';
 import { QueryTimeoutError } from '../core/errors.ts';
 import type { PoolConnection, QueryText } from './connector.ts';
 import type { HandleEnd } from './handle-end.ts';
+import { callerStack } from './caller-stack.ts';
 
 /** SQL text, or mysql2's query-options object ({ sql, values, timeout, rowsAsArray, ... }). */
 export type Sql = string | QueryOptions;
@@ -24,35 +25,64 @@ export interface QueryCallOptions {
 /** mysql2's code for a query past its own `timeout`. */
 const TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
+/**
+ * Runs `conn[method](sql, params)` bounded as the file comment says. One promise settled from
+ * whichever ends first (the answer, the timer, the handle's end), awaited here so that a failure
+ * can be given the caller's async stack (connector `callerStack`); with a connector offering
+ * send() (the mysql2 connector) the query itself adds no promise.
+ */
 export async function runQuery<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
 ): Promise<T> {
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      bounded(conn, method, sql, params, defaultTimeoutMs, ended, resolve as (value: unknown) => void, reject);
+    });
+  } catch (error) {
+    if (conn.callerStack === true) callerStack(error, runQuery);
+    throw error;
+  }
+}
+
+/** Starts the call and its bounds; exactly one of `resolve`/`reject` takes effect (a promise's own). */
+function bounded(
+  conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
+  resolve: (value: unknown) => void, reject: (error: unknown) => void,
+): void {
+  if (ended.ended) {
+    reject(ended.reason);
+    return;
+  }
   const own = typeof sql === 'string' ? undefined : (sql as QueryText).timeout;
   const timeoutMs = own ?? defaultTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
-  let onEnd: ((reason: unknown) => void) | undefined;
-  const bounds = new Promise<never>((_, reject) => {
-    onEnd = reject;
-    ended.on(onEnd);
-    if (timeoutMs > 0) {
-      timer = setTimeout(() => {
-        closeNow(conn);
-        reject(new QueryTimeoutError(timeoutMs));
-      }, timeoutMs);
-    }
-  });
-  try {
-    return (await Promise.race([conn[method]!(sql as string | QueryText, params), bounds])) as T;
-  } catch (error) {
-    if (ended.ended) throw ended.reason;
-    if ((error as { code?: unknown })?.code === TIMEOUT_CODE) {
-      closeNow(conn);
-      throw new QueryTimeoutError(timeoutMs, { cause: error });
-    }
-    throw error;
-  } finally {
+  const onEnd = (reason: unknown): void => {
     clearTimeout(timer);
-    ended.off(onEnd!);
+    reject(reason);
+  };
+  ended.on(onEnd);
+  if (timeoutMs > 0) {
+    timer = setTimeout(() => {
+      ended.off(onEnd);
+      closeNow(conn);
+      reject(new QueryTimeoutError(timeoutMs));
+    }, timeoutMs);
+  }
+  const settle = (failed: boolean, error: unknown, result: unknown): void => {
+    clearTimeout(timer);
+    ended.off(onEnd);
+    if (!failed) resolve(result);
+    else if (ended.ended) reject(ended.reason);
+    else if ((error as { code?: unknown } | null)?.code === TIMEOUT_CODE) {
+      closeNow(conn);
+      reject(new QueryTimeoutError(timeoutMs, { cause: error }));
+    } else reject(error);
+  };
+  try {
+    if (conn.send) conn.send(method, sql as string | QueryText, params, (error, result) => settle(error !== null && error !== undefined, error, result));
+    else conn[method]!(sql as string | QueryText, params).then((result) => settle(false, null, result), (error: unknown) => settle(true, error, undefined));
+  } catch (error) {
+    settle(true, error, undefined);
   }
 }
 
