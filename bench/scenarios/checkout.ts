@@ -7,6 +7,8 @@
  *     and callback API `getConnection(cb)` → `release()`
  *   - generic-pool and tarn (min = max = 4, resources are real mysql2 connections created once)
  *   - a raw standalone Treiber pop + push on a BigInt64Array: the physical limit
+ *   - the design floor (design-floor.ts): the shared-memory work the pool's rules require per pair,
+ *     inline, plus one await: what the pool costs above it is its structure
  *
  * Every pool holds 4 connections, so each pair finds an idle one; every pair is awaited (or its
  * callback waited for) the way an application would. Ratios: vs mysql2's promise pool and vs the
@@ -28,6 +30,7 @@ import type { ScenarioGroup, ScenarioResult } from '../lib/types.ts';
 import { formatOps } from '../report.ts';
 import { resolveMysqlTarget } from '../../embedded-mysql/index.ts';
 import { RawTreiber } from './raw-treiber.ts';
+import { DesignFloor, FloorHandle } from './design-floor.ts';
 
 /** Connections per pool. */
 export const CHECKOUT_CAPACITY = 4;
@@ -39,6 +42,7 @@ export const CHECKOUT_IDS = {
   genericPool: 'checkout.generic-pool',
   tarn: 'checkout.tarn',
   raw: 'checkout.raw-treiber',
+  floor: 'checkout.design-floor',
 } as const;
 
 /** Pairs per timed batch: ~1 ms at 1 M pairs/s, so the clock's cost is amortised. */
@@ -107,6 +111,7 @@ export const checkout: ScenarioGroup = {
       for (const r of tpHeld) tp.release(r);
 
       const raw = new RawTreiber(CHECKOUT_CAPACITY);
+      const floor = new DesignFloor(CHECKOUT_CAPACITY);
 
       const contenders: Contender[] = [
         {
@@ -198,6 +203,21 @@ export const checkout: ScenarioGroup = {
           },
           notes: ['2 CAS on one 64-bit head per pair and nothing else: the physical limit of a checkout on shared memory'],
         },
+        {
+          id: CHECKOUT_IDS.floor,
+          name: "design floor: the pool's shared-memory work per pair, inline, + one await",
+          short: 'design floor',
+          batch: BATCH,
+          loop: async (n) => {
+            for (let i = 0; i < n; i++) {
+              const slot = floor.take();
+              if (slot < 0) throw new Error('design floor: nothing idle');
+              const h = await Promise.resolve(new FloorHandle(slot));
+              floor.giveBack(h.slot);
+            }
+          },
+          notes: ['2 tagged 64-bit CAS, the ownership exchange, 2 clock reads, ~14 Int32 atomics, one resolved promise awaited: the least a get + recycle can cost under this design (bench/scenarios/design-floor.ts)'],
+        },
       ];
 
       const byId = new Map(contenders.map((c) => [c.id, c]));
@@ -206,7 +226,7 @@ export const checkout: ScenarioGroup = {
         const roundNote = rounds.length > 1
           ? [`median of ${rounds.length} interleaved rounds: ${rounds.map((x) => `${formatOps(x.opsPerSec)}${x.cpuShare !== undefined ? ` (CPU ${Math.round(x.cpuShare * 100)}%)` : ''}`).join(', ')}`]
           : [];
-        const anchors = [CHECKOUT_IDS.mysql2Promise, CHECKOUT_IDS.raw].filter((a) => a !== c.id);
+        const anchors = (c.id === CHECKOUT_IDS.pool ? [CHECKOUT_IDS.mysql2Promise, CHECKOUT_IDS.floor, CHECKOUT_IDS.raw] : [CHECKOUT_IDS.mysql2Promise, CHECKOUT_IDS.raw]).filter((a) => a !== c.id);
         return {
           id: c.id,
           group: 'checkout',

@@ -2,8 +2,10 @@
  * The query path of the mysql2 connector (src/workers/mysql2-call.ts) against the real server:
  * no stack captured for a query that succeeds, the caller's async functions in the stack of one
  * that fails (error fields kept), mysql2's own capture with `trace: true`, none with
- * `trace: false`; and the prepared-statement cache bound (256 unless the caller sets one).
+ * `trace: false`; the promises a query makes (no async layers beyond mysql2's own callback); and
+ * the prepared-statement cache bound (256 unless the caller sets one).
  */
+import { createHook } from 'node:async_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSharedPool, type PooledConnection, type SharedPool } from '../../src/index.ts';
 import { DEFAULT_MAX_PREPARED_STATEMENTS, type Mysql2PoolConnection } from '../../src/workers/mysql2-connector.ts';
@@ -32,6 +34,28 @@ async function captures(run: () => Promise<unknown>): Promise<number> {
   } finally {
     spy.mockRestore();
   }
+}
+
+/**
+ * Promises created per call of `run` (the awaiting loop's own included): the least over 10 batches
+ * of `n` sequential calls, so a promise of something else running meanwhile (a timer's, the test
+ * runner's) does not count.
+ */
+async function promisesPerCall(n: number, run: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  let least = Number.POSITIVE_INFINITY;
+  const hook = createHook({ init(_id, type) { if (type === 'PROMISE') count++; } });
+  hook.enable();
+  try {
+    for (let batch = 0; batch < 10; batch++) {
+      count = 0;
+      for (let i = 0; i < n; i++) await run();
+      least = Math.min(least, count / n);
+    }
+  } finally {
+    hook.disable();
+  }
+  return least;
 }
 
 // Named async functions: the stack of a failed query must lead back to them.
@@ -82,6 +106,17 @@ describe.skipIf(skip)('mysql2 connector: the query path', () => {
     })).toBe(0);
     conn.recycle();
     expect(await captures(() => pool!.query('SELECT 1'))).toBe(0);
+  });
+
+  it('a query makes a handful of promises, not a chain: conn.query 4, pool.query 8 (the loop await included; before: 9 and 13)', async () => {
+    await open();
+    await pool!.query('SELECT 1'); // dialled and warm
+    const conn = await pool!.get();
+    // The mysql2 connector's send(): no promise of the query itself; runQuery awaits one promise.
+    expect(await promisesPerCall(10, () => conn.query('SELECT 1'))).toBeLessThanOrEqual(4);
+    expect(await promisesPerCall(10, () => conn.execute('SELECT 1'))).toBeLessThanOrEqual(4);
+    conn.recycle();
+    expect(await promisesPerCall(10, () => pool!.query('SELECT 1'))).toBeLessThanOrEqual(8);
   });
 
   it("a failed query's stack names the caller's async functions; the error keeps its fields", async () => {

@@ -4,7 +4,8 @@
  *
  * Modes: delay every connect; fail connects ("failed to connect: forced failure"); block connects
  * until released or until their AbortSignal fires; or block while ignoring the signal (a connector
- * that does not honour cancellation). ApplySetting / ResetSetting can be told to fail.
+ * that does not honour cancellation). ApplySetting / ResetSetting can be told to fail. Its query()
+ * is promise-only (no send()); FAKE_SQL texts make it hang, reject or throw.
  */
 import type { PoolConnection } from '../../src/workers/connector.ts';
 import { threadId } from 'node:worker_threads';
@@ -32,6 +33,15 @@ export const FAKE_FIELD = {
   QUERIES: 17,
   /** Connections still counted open by a thread when it exited (counted closed by threadExited). */
   DIED_OPEN: 18,
+} as const;
+/** Query texts the fake connection acts on instead of answering. */
+export const FAKE_SQL = {
+  /** Never answered. */
+  HANG: 'FAKE HANG',
+  /** Rejected with an Error whose code is ER_FAKE (not fatal). */
+  REJECT: 'FAKE REJECT',
+  /** query() throws a TypeError synchronously. */
+  THROW: 'FAKE THROW',
 } as const;
 const WORDS = 32;
 /**
@@ -159,9 +169,13 @@ export class FakeConnection implements PoolConnection {
   isClosed(): boolean {
     return this.closedFlag;
   }
-  async query(sql: string): Promise<unknown> {
+  /** A promise-only query() (no send()): FAKE_SQL texts make it hang, reject or throw. */
+  query(sql: string): Promise<unknown> {
     Atomics.add(this.control.words, FAKE_FIELD.QUERIES, 1);
-    return [[{ id: this.id, sql, setting: this.applied }], []];
+    if (sql === FAKE_SQL.HANG) return new Promise(() => {});
+    if (sql === FAKE_SQL.REJECT) return Promise.reject(Object.assign(new Error('fake query failed'), { code: 'ER_FAKE' }));
+    if (sql === FAKE_SQL.THROW) throw new TypeError('fake query threw');
+    return Promise.resolve([[{ id: this.id, sql, setting: this.applied }], []]);
   }
 }
 
