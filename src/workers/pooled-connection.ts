@@ -5,7 +5,7 @@
 import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
 import { HandleEnd } from './handle-end.ts';
-import { type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
+import { boundedCall, type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
 import { LEAK_WATCH, type LeakWatch } from './leak-detector.ts';
 import { checkQueryOptions, checkSql } from './arguments.ts';
 import type { Setting } from './setting.ts';
@@ -105,13 +105,22 @@ export class PooledConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this[RUN_CHECKED]<R>(method, sql, params, options?.queryTimeoutMs);
+    return this.#runChecked<R>(method, sql, params, options?.queryTimeoutMs);
   }
 
-  /** @internal query()/execute() with arguments already checked (pool.query checks them once). */
-  [RUN_CHECKED]<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
+  /** query()/execute() once the arguments are checked. */
+  #runChecked<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
     if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
     return runQuery<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+  }
+
+  /**
+   * @internal pool.query's call: arguments checked by the pool, the caller's stack put on a failure
+   * by the pool's own async function (one async layer less than query()).
+   */
+  [RUN_CHECKED]<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
+    if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
+    return boundedCall<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
   }
 
   /** START TRANSACTION (mysql2 beginTransaction). */

@@ -26,18 +26,25 @@ export interface QueryCallOptions {
 const TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 /**
- * Runs `conn[method](sql, params)` bounded as the file comment says. One promise settled from
- * whichever ends first (the answer, the timer, the handle's end), awaited here so that a failure
- * can be given the caller's async stack (connector `callerStack`); with a connector offering
- * send() (the mysql2 connector) the query itself adds no promise.
+ * Runs `conn[method](sql, params)` bounded as the file comment says: one promise settled from
+ * whichever ends first (the answer, the timer, the handle's end). With a connector offering send()
+ * (the mysql2 connector) the query itself adds no promise. A failure keeps the driver's stack:
+ * awaiters that want the caller's use runQuery(), or callerStack() in their own catch.
  */
+export function boundedCall<T>(
+  conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    bounded(conn, method, sql, params, defaultTimeoutMs, ended, resolve as (value: unknown) => void, reject);
+  });
+}
+
+/** boundedCall(), awaited here so that a failure gets the caller's async stack (connector `callerStack`). */
 export async function runQuery<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
 ): Promise<T> {
   try {
-    return await new Promise<T>((resolve, reject) => {
-      bounded(conn, method, sql, params, defaultTimeoutMs, ended, resolve as (value: unknown) => void, reject);
-    });
+    return await boundedCall<T>(conn, method, sql, params, defaultTimeoutMs, ended);
   } catch (error) {
     if (conn.callerStack === true) callerStack(error, runQuery);
     throw error;
