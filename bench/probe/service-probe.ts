@@ -16,7 +16,7 @@
  *     @N       capacity N (shared) / N per worker (mysql2)
  *     ~d       shared pool on bench/probe/delay-connector.ts (1 ms timer per query, no server)
  *     #name    the shared pool built at /tmp/smp-name/dist (A/B of two builds in one run)
- *   PROBE_W, PROBE_C (4, 8), PROBE_WARM (ms of warm-up per variant, 1000), PROBE_SAMPLE=1,
+ *   PROBE_W, PROBE_C (4, 8), PROBE_POOL (JSON of extra createSharedPool options), PROBE_WARM (ms of warm-up per variant, 1000), PROBE_SAMPLE=1,
  *   PROBE_PAIRS=a/b,c/d (ratios to print; default: each variant / the last), PROBE_EXECARGV,
  *   PROBE_PROF=from,to + PROBE_PROF_DIR (inspector CPU profile of each worker between its
  *   from-th and to-th request). Ratios are medians of per-window ratios (same cycle).
@@ -36,6 +36,8 @@ const cycles = Number(process.argv[2] ?? 6);
 const WINDOW_MS = Number(process.argv[3] ?? 1000);
 const kinds = process.argv.slice(4).length ? process.argv.slice(4) : ['shared', 'mysql2'];
 const SAMPLE = process.env.PROBE_SAMPLE === '1';
+/** PROBE_POOL: extra createSharedPool options as JSON (e.g. '{"aliveBypassWindowMs":60000}'). */
+const POOL_EXTRA = process.env.PROBE_POOL ? (JSON.parse(process.env.PROBE_POOL) as Record<string, unknown>) : {};
 const TASK = new URL('./probe-task.mjs', import.meta.url).href;
 
 const mariaPid = (() => { try { return Number(execSync('pgrep -o mariadbd').toString().trim()); } catch { return 0; } })();
@@ -65,7 +67,7 @@ async function open(kind: string, options: Record<string, unknown>): Promise<Var
   let pool: SharedPool | null = null;
   let wd: Record<string, unknown>;
   if (base.startsWith('shared')) {
-    pool = await create({ ...(dl ? { connector: { module: new URL('./delay-connector.ts', import.meta.url).href, options: {} } } : { connection: options }), capacity: cap ? Number(cap) : C, getTimeoutMs: 30_000 });
+    pool = await create({ ...(dl ? { connector: { module: new URL('./delay-connector.ts', import.meta.url).href, options: {} } } : { connection: options }), capacity: cap ? Number(cap) : C, getTimeoutMs: 30_000, ...POOL_EXTRA });
     wd = { i32, f64, pool: pool.handle, queryPath: base === 'shared-get' ? 'get' : 'query', dist };
   } else {
     wd = { i32, f64, mysql2: { options, connectionLimit: cap ? Number(cap) : C / W }, queryPath: base === 'mysql2-get' ? 'get' : 'query' };

@@ -252,8 +252,10 @@ export const service: ScenarioGroup = {
   title: `3b. Services from ${W} piscina workers: one shared pool (C=${C}) vs a mysql2 pool per worker (${C / W} and ${C} each)`,
   async run(ctx) {
     const quick = ctx.options.quick;
-    const cycles = quick ? 2 : 8;
-    const warmupMs = quick ? 200 : 1000;
+    // Services run for hours: each variant is warmed up (JIT, connections, the pool's recent demand)
+    // for 2 s before its windows, and 12 windows per variant keep the median ratio within a few %.
+    const cycles = quick ? 2 : 12;
+    const warmupMs = quick ? 200 : 2000;
     const spin = Math.round(2 * spinIterationsPerMs());
     const cpus = availableParallelism();
     if (cpus > W / 2) ctx.log(`note: ${cpus} CPUs: the cpu load (${W} workers) is oversubscribed only on ${W / 2} CPUs or fewer`);
