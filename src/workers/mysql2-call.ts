@@ -1,6 +1,7 @@
 /**
- * One query or prepared statement on a mysql2 connection, as cheaply as the callback API allows:
- * one promise around mysql2's callback, and the caller's stack attached only when it fails.
+ * One query, prepared statement or command (BEGIN, COMMIT, ROLLBACK, ping, reset) on a mysql2
+ * connection, as cheaply as the callback API allows: one promise around mysql2's callback (none for
+ * the pool's query path, send()), and the caller's stack attached only when it fails.
  *
  * mysql2's promise API captures a stack trace before every command (its `trace` option, on by
  * default: several µs per query) so that an error names the caller. Here the failing promise
@@ -46,6 +47,25 @@ export function call(raw: CallbackConnection, promise: PromiseConnection, mode: 
     const r = raw as unknown as Raw;
     if (params === undefined) r[method](sql, done);
     else r[method](sql, params, done);
+  });
+  return mode === 'caller' ? result.then(undefined, withCallerStack) : result;
+}
+
+/** mysql2 commands without SQL text of the caller's. */
+export type Command = 'beginTransaction' | 'commit' | 'rollback' | 'ping' | 'reset';
+
+/**
+ * `raw[name](callback)` as a promise, with the stack handling of `mode` (as call()): mode 'mysql2'
+ * is mysql2's promise API (its capture before the command); the pool's own commands pass 'off'
+ * (their errors are translated or swallowed, never shown with a caller).
+ */
+export function command(raw: CallbackConnection, promise: PromiseConnection, mode: StackMode, name: Command): Promise<void> {
+  if (mode === 'mysql2') return (promise as unknown as Record<Command, () => Promise<void>>)[name]();
+  const result = new Promise<void>((resolve, reject) => {
+    (raw as unknown as Record<Command, (cb: (error: Error | null) => void) => void>)[name]((error) => {
+      if (error) reject(error);
+      else resolve();
+    });
   });
   return mode === 'caller' ? result.then(undefined, withCallerStack) : result;
 }

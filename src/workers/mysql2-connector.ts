@@ -26,7 +26,7 @@ import mysql from 'mysql2';
 import type { Connection as CallbackConnection, ConnectionOptions } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { PoolConnection, QueryText } from './connector-contract.ts';
-import { call, send, type SendCallback, stackModeOf, type StackMode } from './mysql2-call.ts';
+import { call, command, send, type SendCallback, stackModeOf, type StackMode } from './mysql2-call.ts';
 import { hideCredentials, scrub } from './mysql2-credentials.ts';
 import { SessionState, TRACK_STATE_CHANGES } from './mysql2-session-state.ts';
 
@@ -115,19 +115,19 @@ export class Mysql2PoolConnection implements PoolConnection {
   }
 
   beginTransaction(): Promise<void> {
-    return this.promise.beginTransaction();
+    return command(this.raw, this.promise, this.stackMode, 'beginTransaction');
   }
 
   commit(): Promise<void> {
-    return this.promise.commit();
+    return command(this.raw, this.promise, this.stackMode, 'commit');
   }
 
   rollback(): Promise<void> {
-    return this.promise.rollback();
+    return command(this.raw, this.promise, this.stackMode, 'rollback');
   }
 
   ping(): Promise<void> {
-    return this.promise.ping();
+    return command(this.raw, this.promise, this.stackMode, 'ping');
   }
 
   inTransaction(): boolean {
@@ -153,22 +153,22 @@ export class Mysql2PoolConnection implements PoolConnection {
    */
   trackSessionState(): Promise<void> {
     this.#track = true;
-    return this.promise.query(TRACK_STATE_CHANGES).then(() => {});
+    return this.#own(TRACK_STATE_CHANGES);
   }
 
   /** COM_PING, cut short by `signal` (the connection is then destroyed). */
   validate(signal: AbortSignal): Promise<void> {
-    return this.guarded(signal, () => this.promise.ping());
+    return this.guarded(signal, () => command(this.raw, this.promise, 'off', 'ping'));
   }
 
   /** ROLLBACK of the open transaction, cut short by `signal`. */
   abortTransaction(signal: AbortSignal): Promise<void> {
-    return this.guarded(signal, () => this.promise.rollback());
+    return this.guarded(signal, () => command(this.raw, this.promise, 'off', 'rollback'));
   }
 
   applySetting(sql: string, signal: AbortSignal): Promise<void> {
     return this.guarded(signal, async () => {
-      await this.promise.query(sql);
+      await this.#own(sql);
       // The setting's own change is expected; what the borrower changes afterwards is not.
       this.session.clear();
     });
@@ -176,18 +176,23 @@ export class Mysql2PoolConnection implements PoolConnection {
 
   resetSetting(sql: string | null, signal: AbortSignal): Promise<void> {
     return this.guarded(signal, async () => {
-      if (sql !== null) await this.promise.query(sql);
-      else if (!this.#track) await this.promise.reset();
+      if (sql !== null) await this.#own(sql);
+      else if (!this.#track) await command(this.raw, this.promise, 'off', 'reset');
       else {
         // COM_RESET_CONNECTION also turns session tracking off: turn it on again in the same
         // round trip (both commands queued before either answer arrives).
-        const reset = this.promise.reset();
-        const track = this.promise.query(TRACK_STATE_CHANGES);
+        const reset = command(this.raw, this.promise, 'off', 'reset');
+        const track = this.#own(TRACK_STATE_CHANGES);
         await reset;
         await track;
       }
       this.session.clear();
     });
+  }
+
+  /** A statement of the pool's own (tracking, a setting's SQL): no stack captured, result dropped. */
+  #own(sql: string): Promise<void> {
+    return call(this.raw, this.promise, 'off', 'query', sql, undefined).then(() => {});
   }
 
   /** Idempotent; never throws. Resolves when the socket is gone. */

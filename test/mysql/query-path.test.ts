@@ -16,8 +16,8 @@ const skip = await mysqlSkip();
 let env: MysqlEnv;
 let pool: SharedPool | null = null;
 
-async function open(connection: Record<string, unknown> = {}): Promise<SharedPool> {
-  pool = await createSharedPool({ capacity: 1, connection: env.connection(connection) });
+async function open(connection: Record<string, unknown> = {}, options: Record<string, unknown> = {}): Promise<SharedPool> {
+  pool = await createSharedPool({ capacity: 1, connection: env.connection(connection), ...options });
   return pool;
 }
 
@@ -63,6 +63,10 @@ async function handlerUsingPoolQuery(p: SharedPool): Promise<unknown> {
   return await p.query('SELECT * FROM no_such_table_here');
 }
 
+async function handlerCommitting(conn: PooledConnection): Promise<unknown> {
+  return await conn.commit();
+}
+
 async function handlerUsingConnection(conn: PooledConnection): Promise<unknown> {
   return await conn.execute('SELECT * FROM no_such_table_here WHERE id = ?', [1]);
 }
@@ -106,6 +110,44 @@ describe.skipIf(skip)('mysql2 connector: the query path', () => {
     })).toBe(0);
     conn.recycle();
     expect(await captures(() => pool!.query('SELECT 1'))).toBe(0);
+  });
+
+  it("transactions and pings through the handle capture no stack either; the pool's own commands (session tracking, settings, resets, rollbacks, validation pings) none ever", async () => {
+    await open({}, { aliveBypassWindowMs: 0, resetOnRecycle: 'always' });
+    const conn = await pool!.get();
+    await conn.query('SELECT 1');
+    expect(await captures(async () => {
+      for (let i = 0; i < 5; i++) {
+        await conn.beginTransaction();
+        await conn.query('SELECT ?', [i]);
+        await conn.commit();
+        await conn.beginTransaction();
+        await conn.rollback();
+        await raw(conn).ping();
+      }
+    })).toBe(0);
+    conn.recycle();
+    const setting = pool!.setting('SET SESSION sql_mode = ANSI', 'SET SESSION sql_mode = DEFAULT');
+    expect(await captures(async () => {
+      for (let i = 0; i < 3; i++) {
+        // Each get pings first (window 0); each return resets (always) and re-arms tracking.
+        const c = await pool!.get({ setting: i % 2 === 0 ? setting : undefined });
+        await c.query('SELECT 1');
+        if (i === 1) await c.beginTransaction(); // returned inside it: rolled back by the pool
+        c.recycle();
+        await pool!.settled();
+      }
+    })).toBe(0);
+  });
+
+  it("a failed commit's stack names the caller (no capture before it)", async () => {
+    await open();
+    const conn = await pool!.get();
+    await conn.beginTransaction();
+    raw(conn).raw.destroy();
+    const error = await failure(() => handlerCommitting(conn));
+    expect(error.stack).toContain('handlerCommitting');
+    conn.taint();
   });
 
   it('a query makes a handful of promises, not a chain: conn.query 4, pool.query 6 (the loop await included; before: 9 and 13)', async () => {

@@ -34,10 +34,12 @@ async function one<T>(conn: PooledConnection, sql: string): Promise<T> {
 function countResets(conn: PooledConnection): { n: number } {
   const c = raw(conn);
   const count = { n: 0 };
-  const reset = c.promise.reset.bind(c.promise);
-  c.promise.reset = () => {
+  // The connector sends COM_RESET_CONNECTION through mysql2's callback API (raw.reset).
+  const target = c.raw as unknown as { reset: (cb: (error: Error | null) => void) => void };
+  const reset = target.reset.bind(target);
+  target.reset = (cb) => {
     count.n++;
-    return reset();
+    reset(cb);
   };
   return count;
 }
