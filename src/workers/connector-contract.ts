@@ -24,6 +24,11 @@ export interface PoolConnection {
   send?(method: 'query' | 'execute', sql: string | QueryText, params: unknown, done: (error: Error | null, result?: unknown) => void): void;
   /** True: send()'s errors carry the driver's frames; the pool replaces them with the caller's async stack. */
   readonly callerStack?: boolean;
+  /**
+   * True: the pool captures the caller's stack before every query and puts it on a failure
+   * (mysql2's `trace: true`), at its public entry so that its own frames do not count.
+   */
+  readonly captureStack?: boolean;
   /** Transactions, when the connector offers them (mysql2: START TRANSACTION / COMMIT / ROLLBACK). */
   beginTransaction?(): Promise<void>;
   commit?(): Promise<void>;

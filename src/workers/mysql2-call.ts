@@ -71,16 +71,11 @@ export function command(raw: CallbackConnection, promise: PromiseConnection, mod
 }
 
 /**
- * Callback form of call() for the pool's own query path (query-timeout.ts): no promise at all in
- * modes 'caller' and 'off'; `done(null, [rows, fields])` or `done(error)` with mysql2's error as it
- * is (the pool gives it the caller's stack in mode 'caller', see callerStack()).
+ * Callback form of call() for the pool's own query path (query-timeout.ts): no promise at all and
+ * no stack capture; `done(null, [rows, fields])` or `done(error)` with mysql2's error as it is (the
+ * pool gives it the caller's stack: connector `callerStack`, `captureStack`).
  */
-export function send(raw: CallbackConnection, promise: PromiseConnection, mode: StackMode, method: Method, sql: string | QueryText, params: unknown, done: SendCallback): void {
-  if (mode === 'mysql2') {
-    const p = method === 'query' ? promise.query(sql as never, params as never) : promise.execute(sql as never, params as never);
-    p.then((result) => done(null, result), (error: Error) => done(error ?? new Error(`${method} failed`)));
-    return;
-  }
+export function send(raw: CallbackConnection, method: Method, sql: string | QueryText, params: unknown, done: SendCallback): void {
   const callback: Callback = (error, rows, fields) => {
     if (error) done(error);
     else done(null, [rows, fields]);

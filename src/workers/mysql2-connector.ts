@@ -58,6 +58,8 @@ export class Mysql2PoolConnection implements PoolConnection {
   readonly stackMode: StackMode;
   /** send()'s errors get the caller's async stack from the pool (stack mode 'caller'). */
   readonly callerStack: boolean;
+  /** The pool captures the caller's stack before every query (stack mode 'mysql2': `trace: true`). */
+  readonly captureStack: boolean;
   /** Transaction and session-state flags the server reported (see mysql2-session-state.ts). */
   readonly session: SessionState;
   #closed = false;
@@ -69,6 +71,7 @@ export class Mysql2PoolConnection implements PoolConnection {
     this.raw = raw;
     this.stackMode = stackMode;
     this.callerStack = stackMode === 'caller';
+    this.captureStack = stackMode === 'mysql2';
     this.promise = raw.promise();
     this.session = new SessionState(raw);
     hideCredentials(raw);
@@ -109,9 +112,12 @@ export class Mysql2PoolConnection implements PoolConnection {
     return call(this.raw, this.promise, this.stackMode, 'execute', sql, params);
   }
 
-  /** query()/execute() in callback form (the pool's query path: no promise of its own). */
+  /**
+   * query()/execute() in callback form (the pool's query path: no promise of its own). The stack
+   * is the pool's business here (callerStack, captureStack), so mysql2 captures nothing.
+   */
   send(method: 'query' | 'execute', sql: string | QueryText, params: unknown, done: SendCallback): void {
-    send(this.raw, this.promise, this.stackMode, method, sql, params, done);
+    send(this.raw, method, sql, params, done);
   }
 
   beginTransaction(): Promise<void> {

@@ -13,7 +13,7 @@ import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf }
 import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 import { SharedMysql2Pool } from './mysql2-pool/pool.ts';
 import { dialOptions } from './connector.ts';
-import { callerStack } from './caller-stack.ts';
+import { applyCaller, callerStack, captureCaller } from './caller-stack.ts';
 
 /**
  * What asMysql2Pool() returns, typed as mysql2's Pool. The extra end() overload is the same method
@@ -78,13 +78,17 @@ export class SharedPoolClient {
   /** get + one checked call + recycle, as withConnection() does it, without its closure or checks. */
   async #borrowAndRun<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, options: (GetOptions & QueryCallOptions) | undefined): Promise<R> {
     const conn = await this.#agent.get(getOptionsOf(options));
-    const stackFromHere = conn.connection.callerStack === true;
+    const raw = conn.connection;
+    // trace: true: captured now, as mysql2's pool would after its getConnection.
+    const captured = raw.captureStack === true ? captureCaller(this.#borrowAndRun) : null;
+    const stackFromHere = raw.callerStack === true;
     try {
       const result = await conn[RUN_CHECKED]<R>(method, sql, params, options?.queryTimeoutMs);
       if (conn.live) conn.recycle();
       return result;
     } catch (error) {
-      if (stackFromHere) callerStack(error, this.#borrowAndRun);
+      if (captured !== null) applyCaller(error, captured);
+      else if (stackFromHere) callerStack(error, this.#borrowAndRun);
       if (conn.live) await giveBackAfterError(conn, error);
       throw error;
     }

@@ -6,6 +6,7 @@ import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
 import { HandleEnd } from './handle-end.ts';
 import { boundedCall, type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
+import { captureCaller } from './caller-stack.ts';
 import { LEAK_WATCH, type LeakWatch } from './leak-detector.ts';
 import { checkQueryOptions, checkSql } from './arguments.ts';
 import type { Setting } from './setting.ts';
@@ -105,13 +106,10 @@ export class PooledConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#runChecked<R>(method, sql, params, options?.queryTimeoutMs);
-  }
-
-  /** query()/execute() once the arguments are checked. */
-  #runChecked<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
     if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
-    return runQuery<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    // trace: true: the stack above query()/execute() itself, so the pool's frames do not count.
+    const captured = this.#conn.captureStack === true ? captureCaller(method === 'query' ? this.query : this.execute) : null;
+    return runQuery<R>(this.#conn, method, sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()), captured);
   }
 
   /**

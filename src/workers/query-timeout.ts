@@ -11,7 +11,7 @@ import type { QueryOptions } from 'mysql2';
 import { QueryTimeoutError } from '../core/errors.ts';
 import type { PoolConnection, QueryText } from './connector.ts';
 import type { HandleEnd } from './handle-end.ts';
-import { callerStack } from './caller-stack.ts';
+import { applyCaller, callerStack, type StackHolder } from './caller-stack.ts';
 
 /** SQL text, or mysql2's query-options object ({ sql, values, timeout, rowsAsArray, ... }). */
 export type Sql = string | QueryOptions;
@@ -39,14 +39,20 @@ export function boundedCall<T>(
   });
 }
 
-/** boundedCall(), awaited here so that a failure gets the caller's async stack (connector `callerStack`). */
+/**
+ * boundedCall(), awaited here so that a failure gets the caller's stack: `captured` at the caller's
+ * entry when the connector asks for a capture per call (`captureStack`), else the async stack from
+ * here (`callerStack`).
+ */
 export async function runQuery<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
+  captured: StackHolder | null,
 ): Promise<T> {
   try {
     return await boundedCall<T>(conn, method, sql, params, defaultTimeoutMs, ended);
   } catch (error) {
-    if (conn.callerStack === true) callerStack(error, runQuery);
+    if (captured !== null) applyCaller(error, captured);
+    else if (conn.callerStack === true) callerStack(error, runQuery);
     throw error;
   }
 }

@@ -63,6 +63,10 @@ async function handlerUsingPoolQuery(p: SharedPool): Promise<unknown> {
   return await p.query('SELECT * FROM no_such_table_here');
 }
 
+async function handlerQueryingConnection(conn: PooledConnection): Promise<unknown> {
+  return await conn.query('SELECT * FROM no_such_table_here');
+}
+
 async function handlerCommitting(conn: PooledConnection): Promise<unknown> {
   return await conn.commit();
 }
@@ -180,6 +184,16 @@ describe.skipIf(skip)('mysql2 connector: the query path', () => {
     await open({ trace: true });
     expect(await captures(() => pool!.query('SELECT 1'))).toBeGreaterThanOrEqual(1);
     expect((await failure(() => handlerUsingPoolQuery(pool!))).stack).toContain('handlerUsingPoolQuery');
+    // Captured at the handle's own query()/execute(): the pool's frames between it and mysql2 must
+    // not push the caller past Error.stackTraceLimit (10), as a capture inside mysql2 would.
+    const conn = await pool!.get();
+    expect(await captures(() => conn.query('SELECT 1'))).toBeGreaterThanOrEqual(1);
+    const viaConnection = await failure(() => handlerUsingConnection(conn));
+    expect(viaConnection.code).toBe('ER_NO_SUCH_TABLE');
+    expect(viaConnection.stack).toContain('handlerUsingConnection');
+    expect(viaConnection.stack).not.toContain('mysql2-call');
+    expect((await failure(() => handlerQueryingConnection(conn))).stack).toContain('handlerQueryingConnection');
+    conn.recycle();
     await pool!.close();
     pool = null;
 
