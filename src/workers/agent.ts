@@ -72,6 +72,11 @@ export class ThreadAgent implements HandleOwner {
     return this.ctx.checkout.get(options);
   }
 
+  /** get() that returns an idle connection of this thread as the handle itself (pool.query's path). */
+  getNow(options?: GetOptions): PooledConnection | Promise<PooledConnection> {
+    return this.ctx.checkout.getNow(options);
+  }
+
   /** The interned setting for this SQL (same text ⇒ same setting, in every thread). */
   setting(applySql: string, resetSql: string | null = null): Setting {
     return this.ctx.settings.setting(applySql, resetSql);

@@ -5,7 +5,7 @@
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
 import type { Pool as Mysql2Pool } from 'mysql2';
 import { type ThreadAgent } from './agent.ts';
-import { type PooledConnection, RUN_CHECKED } from './pooled-connection.ts';
+import { PooledConnection, RUN_CHECKED } from './pooled-connection.ts';
 import { type GetOptions } from './types.ts';
 import { type Setting } from './setting.ts';
 import { type QueryCallOptions, type Sql } from './query-timeout.ts';
@@ -77,9 +77,12 @@ export class SharedPoolClient {
 
   /** get + one checked call + recycle, as withConnection() does it, without its closure or checks. */
   async #borrowAndRun<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, options: (GetOptions & QueryCallOptions) | undefined): Promise<R> {
-    const conn = await this.#agent.get(getOptionsOf(options));
+    const got = this.#agent.getNow(getOptionsOf(options));
+    // An idle connection comes back as the handle itself: no await, no microtask turn.
+    const conn = got instanceof PooledConnection ? got : await got;
     const raw = conn.connection;
-    // trace: true: captured now, as mysql2's pool would after its getConnection.
+    // trace: true: the stack above this call (or, after a wait, the async one), as mysql2's pool
+    // captures it after its getConnection.
     const captured = raw.captureStack === true ? captureCaller(this.#borrowAndRun) : null;
     const stackFromHere = raw.callerStack === true;
     try {

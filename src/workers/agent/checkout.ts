@@ -40,14 +40,21 @@ export class Checkout {
     return tracingGet() ? traceGet(this.ctx.index, options, this.getUntraced, this) : this.getUntraced(options);
   }
 
+  /**
+   * get() for the pool's own query path: an idle connection of this thread is returned as the handle
+   * itself (no promise, no microtask turn), anything else as get()'s promise. Traced and
+   * leak-detected gets always take get().
+   */
+  getNow(options?: GetOptions): PooledConnection | Promise<PooledConnection> {
+    if (this.leaks !== null || tracingGet()) return this.get(options);
+    const bad = optionsError(options);
+    if (bad !== null) return Promise.reject(bad);
+    return this.acquire(options);
+  }
+
   private getUntraced(options?: GetOptions): Promise<PooledConnection> {
-    if (options !== undefined) {
-      try {
-        checkGetOptions(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    const bad = optionsError(options);
+    if (bad !== null) return Promise.reject(bad);
     if (this.leaks === null) return this.getChecked(options);
     // Leak detection: the borrower's stack, taken now (the caller's frames are still on it).
     const origin = this.leaks.capture(this.get);
@@ -58,6 +65,12 @@ export class Checkout {
   }
 
   private getChecked(options?: GetOptions): Promise<PooledConnection> {
+    const got = this.acquire(options);
+    return got instanceof PooledConnection ? Promise.resolve(got) : got;
+  }
+
+  /** get() once its options are checked: the handle at once when an idle connection fits, else a promise of it. */
+  private acquire(options?: GetOptions): PooledConnection | Promise<PooledConnection> {
     const ctx = this.ctx;
     const setting = options?.setting ?? null;
     if (options?.signal?.aborted) return Promise.reject(new PoolContextExpiredError());
@@ -66,7 +79,7 @@ export class Checkout {
     const wanted = setting === null ? 0 : setting.id;
     core.stats.add(ctx.index, wanted === 0 ? STAT.GET : STAT.GET_SETTING);
     const first = this.popIdle(wanted === 0 ? ctx.cleanStack : core.settingStack(ctx.index, wanted));
-    if (first !== EMPTY && core.slots.setting(first) === wanted && !ctx.validation.isDue(first)) return Promise.resolve(this.lend(first, wanted));
+    if (first !== EMPTY && core.slots.setting(first) === wanted && !ctx.validation.isDue(first)) return this.lend(first, wanted);
     return this.getSlow(setting, wanted, first, options);
   }
 
@@ -194,5 +207,16 @@ export class Checkout {
       if (slot !== EMPTY) return slot;
     }
     return EMPTY;
+  }
+}
+
+/** What checkGetOptions() throws for `options`, or null: a bad get is refused before anything is touched. */
+function optionsError(options: GetOptions | undefined): unknown {
+  if (options === undefined) return null;
+  try {
+    checkGetOptions(options);
+    return null;
+  } catch (error) {
+    return error;
   }
 }
