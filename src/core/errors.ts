@@ -40,8 +40,11 @@ export class QueryTimeoutError extends PoolError {
   readonly timeoutMs: number;
   /** The connection is gone: treat like any fatal driver error. */
   readonly fatal = true;
-  constructor(timeoutMs: number, options?: { cause?: unknown }) {
-    super('POOL_QUERY_TIMEOUT', `query timed out after ${timeoutMs} ms; its connection was closed`, options);
+  /** `sibling`: this command did not time out, another one on the same connection did. */
+  constructor(timeoutMs: number, options?: { cause?: unknown; sibling?: boolean }) {
+    super('POOL_QUERY_TIMEOUT', options?.sibling === true
+      ? `another command on this connection timed out after ${timeoutMs} ms; the connection was closed`
+      : `query timed out after ${timeoutMs} ms; its connection was closed`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.timeoutMs = timeoutMs;
   }
 }

@@ -3,6 +3,7 @@
  * and pool; attachSharedPool() returns it.
  */
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
+import { PoolError } from '../core/errors.ts';
 import type { Pool as Mysql2Pool } from 'mysql2';
 import { type ThreadAgent } from './agent.ts';
 import { PooledConnection, RUN_CHECKED } from './pooled-connection.ts';
@@ -91,7 +92,7 @@ export class SharedPoolClient {
       return result;
     } catch (error) {
       if (captured !== null) applyCaller(error, captured);
-      else if (stackFromHere) callerStack(error, this.#borrowAndRun);
+      else if (stackFromHere || error instanceof PoolError) callerStack(error, this.#borrowAndRun);
       if (conn.live) await giveBackAfterError(conn, error);
       throw error;
     }

@@ -5,7 +5,7 @@
 import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
 import { HandleEnd } from './handle-end.ts';
-import { boundedCall, type QueryCallOptions, runQuery, type Sql } from './query-timeout.ts';
+import { boundedCall, type QueryCallOptions, runCommand, runQuery, type Sql } from './query-timeout.ts';
 import { captureCaller } from './caller-stack.ts';
 import { LEAK_WATCH, type LeakWatch } from './leak-detector.ts';
 import { checkQueryOptions, checkSql } from './arguments.ts';
@@ -33,8 +33,13 @@ export class PooledConnection {
   #live = true;
   /** Ended by close() at its deadline: its socket was destroyed, its unit taken back. */
   #revoked = false;
-  /** Ended by revoke(): queries in flight reject (a destroyed mysql2 socket never answers them). */
+  /**
+   * Ended by revoke() or by a command's timeout (either destroys the socket): commands in flight
+   * reject, since a destroyed mysql2 socket never answers them.
+   */
   #ended: HandleEnd | null = null;
+  /** The PoolClosedError of revoke(): every later call rejects with it. */
+  #revokedBy: PoolClosedError | null = null;
   /** Set by the agent when leakDetectionMs is on (declared only: no field is defined per handle otherwise). */
   declare [LEAK_WATCH]?: LeakWatch;
 
@@ -99,6 +104,7 @@ export class PooledConnection {
 
   /** query() and execute(): arguments checked before anything is sent, then one bounded call. */
   #run<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, options: QueryCallOptions | undefined): Promise<R> {
+    if (this.#revoked) return this.#revokedCall();
     this.check(method);
     try {
       checkSql(method, sql, params);
@@ -136,11 +142,17 @@ export class PooledConnection {
     return this.pass('rollback');
   }
 
+  /** BEGIN/COMMIT/ROLLBACK, bounded like a query: the pool's queryTimeoutMs and the handle's end. */
   private pass(what: 'beginTransaction' | 'commit' | 'rollback'): Promise<void> {
+    if (this.#revoked) return this.#revokedCall();
     this.check(what);
-    const fn = this.#conn[what];
-    if (!fn) throw new TypeError(`this connector offers no ${what}()`);
-    return fn.call(this.#conn);
+    if (!this.#conn[what]) throw new TypeError(`this connector offers no ${what}()`);
+    return runCommand(this.#conn, what, this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+  }
+
+  /** A call on a handle close() took back rejects with the PoolClosedError its pending calls got. */
+  #revokedCall<R>(): Promise<R> {
+    return Promise.reject(this.#revokedBy);
   }
 
   /** Gives the connection back to the pool (nothing to do if close() already ended it). */
@@ -161,6 +173,8 @@ export class PooledConnection {
     this.check('taint');
     this.#live = false;
     this[LEAK_WATCH]?.returned();
+    // Its socket is destroyed now: a command still in flight on it would never be answered.
+    this.#ended?.end(new StaleHandleError('a command in flight when taint() was called', this.#slot));
     this.#owner.taintSlot(this.#slot, this.#conn);
   }
 
@@ -169,7 +183,8 @@ export class PooledConnection {
     this.#live = false;
     this.#revoked = true;
     this[LEAK_WATCH]?.returned(); // the pool took it back: no longer a leak
-    this.#ended?.end(new PoolClosedError('connection pool is closed (close() reached its deadline and closed this borrowed connection)'));
+    this.#revokedBy = new PoolClosedError('connection pool is closed (close() reached its deadline and closed this borrowed connection)');
+    this.#ended?.end(this.#revokedBy);
   }
 
   /** `await using conn = await db.get()` recycles at the end of the scope (if still borrowed). */

@@ -5,10 +5,11 @@
  *     and the query rejects with QueryTimeoutError. The pool times it itself rather than relying on
  *     mysql2's per-query timeout alone, which does not cover the PREPARE step of execute();
  *   - by the handle's end: close() at its deadline revokes the handle and the query rejects with
- *     its PoolClosedError (a mysql2 connection destroyed on purpose never answers pending queries).
+ *     its PoolClosedError; a timeout ends the handle too (a mysql2 connection destroyed on purpose
+ *     never answers pending commands), so the others in flight reject with QueryTimeoutError.
  */
 import type { QueryOptions } from 'mysql2';
-import { QueryTimeoutError } from '../core/errors.ts';
+import { PoolError, QueryTimeoutError } from '../core/errors.ts';
 import type { PoolConnection, QueryText } from './connector.ts';
 import type { HandleEnd } from './handle-end.ts';
 import { applyCaller, callerStack, type StackHolder } from './caller-stack.ts';
@@ -25,6 +26,9 @@ export interface QueryCallOptions {
 /** mysql2's code for a query past its own `timeout`. */
 const TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
+/** Starts one command on the connection; calls back once with its result or its error. */
+type Start = (done: (failed: boolean, error: unknown, result: unknown) => void) => void;
+
 /**
  * Runs `conn[method](sql, params)` bounded as the file comment says: one promise settled from
  * whichever ends first (the answer, the timer, the handle's end). With a connector offering send()
@@ -34,15 +38,34 @@ const TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 export function boundedCall<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
 ): Promise<T> {
+  const own = typeof sql === 'string' ? undefined : (sql as QueryText).timeout;
+  const start: Start = conn.send
+    ? (done) => conn.send!(method, sql as string | QueryText, params, (error, result) => done(error !== null && error !== undefined, error, result))
+    : (done) => conn[method]!(sql as string | QueryText, params).then((result) => done(false, null, result), (error: unknown) => done(true, error, undefined));
   return new Promise<T>((resolve, reject) => {
-    bounded(conn, method, sql, params, defaultTimeoutMs, ended, resolve as (value: unknown) => void, reject);
+    bounded(conn, start, own ?? defaultTimeoutMs, ended, resolve as (value: unknown) => void, reject);
   });
+}
+
+/**
+ * BEGIN / COMMIT / ROLLBACK through a handle, bounded like a query (queryTimeoutMs, the handle's
+ * end), with the caller's async stack on a failure (the pool's own, or the driver's when the
+ * connector asks for it: `callerStack`).
+ */
+export async function runCommand(conn: PoolConnection, name: 'beginTransaction' | 'commit' | 'rollback', timeoutMs: number, ended: HandleEnd): Promise<void> {
+  const start: Start = (done) => conn[name]!().then(() => done(false, null, undefined), (error: unknown) => done(true, error, undefined));
+  try {
+    await new Promise<void>((resolve, reject) => bounded(conn, start, timeoutMs, ended, resolve as (value: unknown) => void, reject));
+  } catch (error) {
+    if (conn.callerStack === true || error instanceof PoolError) callerStack(error, runCommand);
+    throw error;
+  }
 }
 
 /**
  * boundedCall(), awaited here so that a failure gets the caller's stack: `captured` at the caller's
  * entry when the connector asks for a capture per call (`captureStack`), else the async stack from
- * here (`callerStack`).
+ * here (`callerStack`, and always for the pool's own errors).
  */
 export async function runQuery<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
@@ -52,48 +75,48 @@ export async function runQuery<T>(
     return await boundedCall<T>(conn, method, sql, params, defaultTimeoutMs, ended);
   } catch (error) {
     if (captured !== null) applyCaller(error, captured);
-    else if (conn.callerStack === true) callerStack(error, runQuery);
+    else if (conn.callerStack === true || error instanceof PoolError) callerStack(error, runQuery);
     throw error;
   }
 }
 
-/** Starts the call and its bounds; exactly one of `resolve`/`reject` takes effect (a promise's own). */
+/**
+ * Starts `start` and its bounds; exactly one of `resolve`/`reject` takes effect (a promise's own).
+ * A timeout closes the connection, which ends the handle: every other command in flight on it
+ * rejects too (mysql2 never answers the commands of a connection destroyed on purpose), and so
+ * does every later one.
+ */
 function bounded(
-  conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
+  conn: PoolConnection, start: Start, timeoutMs: number, ended: HandleEnd,
   resolve: (value: unknown) => void, reject: (error: unknown) => void,
 ): void {
   if (ended.ended) {
     reject(ended.reason);
     return;
   }
-  const own = typeof sql === 'string' ? undefined : (sql as QueryText).timeout;
-  const timeoutMs = own ?? defaultTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const onEnd = (reason: unknown): void => {
     clearTimeout(timer);
     reject(reason);
   };
   ended.on(onEnd);
-  if (timeoutMs > 0) {
-    timer = setTimeout(() => {
-      ended.off(onEnd);
-      closeNow(conn);
-      reject(new QueryTimeoutError(timeoutMs));
-    }, timeoutMs);
-  }
+  const timedOut = (cause?: unknown): void => {
+    ended.off(onEnd);
+    closeNow(conn);
+    reject(new QueryTimeoutError(timeoutMs, cause === undefined ? undefined : { cause }));
+    ended.end(new QueryTimeoutError(timeoutMs, { sibling: true }));
+  };
+  if (timeoutMs > 0) timer = setTimeout(timedOut, timeoutMs);
   const settle = (failed: boolean, error: unknown, result: unknown): void => {
     clearTimeout(timer);
     ended.off(onEnd);
     if (!failed) resolve(result);
     else if (ended.ended) reject(ended.reason);
-    else if ((error as { code?: unknown } | null)?.code === TIMEOUT_CODE) {
-      closeNow(conn);
-      reject(new QueryTimeoutError(timeoutMs, { cause: error }));
-    } else reject(error);
+    else if ((error as { code?: unknown } | null)?.code === TIMEOUT_CODE) timedOut(error);
+    else reject(error);
   };
   try {
-    if (conn.send) conn.send(method, sql as string | QueryText, params, (error, result) => settle(error !== null && error !== undefined, error, result));
-    else conn[method]!(sql as string | QueryText, params).then((result) => settle(false, null, result), (error: unknown) => settle(true, error, undefined));
+    start(settle);
   } catch (error) {
     settle(true, error, undefined);
   }

@@ -54,6 +54,9 @@ for (const [label, target] of [['pool', (p: SharedPool) => p], ['client', (p: Sh
     add(`${label}.${fn}('')`, call(''), `${fn} sql`);
     add(`${label}.${fn}(42)`, call(42), `${fn} sql`);
     add(`${label}.${fn}({ sql: 5 })`, call({ sql: 5 }), `${fn} sql`);
+    add(`${label}.${fn}({ sql, timeout: 3e9 })`, call({ sql: 'SELECT 1', timeout: 3e9 }), `${fn} sql.timeout`);
+    add(`${label}.${fn}({ sql, timeout: -5 })`, call({ sql: 'SELECT 1', timeout: -5 }), `${fn} sql.timeout`);
+    add(`${label}.${fn}({ sql, timeout: 'abc' })`, call({ sql: 'SELECT 1', timeout: 'abc' }), `${fn} sql.timeout`);
     add(`${label}.${fn}('SELECT 1', 'x')`, call('SELECT 1', 'x'), `${fn} params`);
     add(`${label}.${fn}('SELECT 1', [], { signal: 1 })`, call('SELECT 1', [], { signal: 1 }), 'signal');
     add(`${label}.${fn}('SELECT 1', [], { timeoutMs: 2^31 })`, call('SELECT 1', [], { timeoutMs: big }), 'timeoutMs');
@@ -105,6 +108,7 @@ const onConn = (fn: (c: Awaited<ReturnType<SharedPool['get']>>) => unknown) => a
 };
 add('conn.query(undefined)', onConn((c) => c.query(undefined as never)), 'query sql');
 add('conn.execute(5)', onConn((c) => c.execute(5 as never)), 'execute sql');
+add('conn.query({ sql, timeout: 1.5 })', onConn((c) => c.query({ sql: 'SELECT 1', timeout: 1.5 })), 'query sql.timeout');
 add("conn.query('SELECT ?', 7)", onConn((c) => c.query('SELECT ?', 7)), 'query params');
 add("conn.query('SELECT 1', [], { queryTimeoutMs: 1e10 })", onConn((c) => c.query('SELECT 1', [], { queryTimeoutMs: 1e10 })), 'queryTimeoutMs');
 // attachSharedPool

@@ -4,7 +4,7 @@
  * path (test/mysql/query-path.test.ts, test/mysql/hang-free.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSharedPool, QueryTimeoutError, type SharedPool } from '../../src/index.ts';
+import { createSharedPool, QueryTimeoutError, type SharedPool, StaleHandleError } from '../../src/index.ts';
 import { FAKE_FIELD, FAKE_SQL, fakeConnector, until } from '../support/fake-connector.ts';
 
 let pool: SharedPool | null = null;
@@ -12,6 +12,10 @@ afterEach(async () => {
   await pool?.close({ timeoutMs: 2000 }).catch(() => {});
   pool = null;
 });
+
+async function queryingHandler(p: SharedPool): Promise<unknown> {
+  return await p.query(FAKE_SQL.HANG);
+}
 
 describe('query through a promise-only connector', () => {
   it('resolves with what query() resolved with; the connection goes back', async () => {
@@ -47,10 +51,26 @@ describe('query through a promise-only connector', () => {
     expect(control.closed).toBe(0);
   });
 
+  it('taint() while a command is in flight on the handle: the command rejects (StaleHandleError) instead of waiting forever', async () => {
+    const { control, connector } = fakeConnector();
+    pool = await createSharedPool({ connector, capacity: 1 });
+    const conn = await pool.get();
+    const pending = conn.query(FAKE_SQL.HANG).catch((e: unknown) => e);
+    conn.taint();
+    expect(await pending).toBeInstanceOf(StaleHandleError);
+    expect(control.closed).toBe(1);
+    await pool.settled();
+    expect(pool.stats().InUse).toBe(0);
+    expect(pool.verify()).toEqual([]);
+  });
+
   it('a query never answered rejects with QueryTimeoutError at queryTimeoutMs; its connection is closed and the unit refilled', async () => {
     const { control, connector } = fakeConnector();
     pool = await createSharedPool({ connector, capacity: 1, queryTimeoutMs: 30 });
-    await expect(pool.query(FAKE_SQL.HANG)).rejects.toBeInstanceOf(QueryTimeoutError);
+    const error = await queryingHandler(pool).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryTimeoutError);
+    // The pool's own error names the caller with any connector (it is made in a timer callback).
+    expect((error as Error).stack).toContain('queryingHandler');
     expect(control.closed).toBe(1);
     await until(() => pool!.stats().Active === 1 && control.opened === 2, 5000, 'the unit refilled');
     const [rows] = await pool.query<never>('SELECT 2');
