@@ -113,6 +113,17 @@ export class Dialling {
     return ctx.lifetime.signal.aborted || ctx.detached || c.active > c.capacity;
   }
 
+  /**
+   * close() cancels the pool's lifetime in shared memory first (fix 2); this thread's own signal
+   * follows on its doorbell turn. No dial may start in between: it could only be aborted, and a
+   * unit passed to a waiter here after close() began would start one (the signal, derived from the
+   * lifetime, then aborts the dial before the connector is called).
+   */
+  private followLifetime(): void {
+    const ctx = this.ctx;
+    if (ctx.core.lifecycle.lifetimeCancelled && !ctx.lifetime.signal.aborted) ctx.lifetime.abort(new PoolClosedError());
+  }
+
   /** Dials a connection into a held slot and applies `settingId` (0 = none). */
   async dialInto(slot: number, signal: AbortSignal, settingId: number): Promise<void> {
     this.ctx.inTransit++;
@@ -135,8 +146,10 @@ export class Dialling {
     core.stats.add(ctx.index, STAT.DIALS);
     let conn: PoolConnection;
     try {
+      this.followLifetime();
       signal.throwIfAborted();
       const connector = await this.getConnector();
+      this.followLifetime();
       signal.throwIfAborted();
       conn = await traceDial(ctx.index, slot, () => connector.connect(dialOptions(ctx.config.connector), signal));
     } catch (error) {
