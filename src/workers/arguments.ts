@@ -54,10 +54,11 @@ export function getOptionsOf<T extends { queryTimeoutMs?: number }>(options: T |
 
 /** mysql2 takes SQL text or `{ sql, ... }` query options; params are an array or an object of named values. */
 export function checkSql(what: string, sql: unknown, params: unknown): void {
-  const text = typeof sql === 'object' && sql !== null ? (sql as { sql?: unknown }).sql : sql;
+  const options = typeof sql === 'object' && sql !== null ? (sql as { sql?: unknown; timeout?: unknown }) : null;
+  const text = options !== null ? options.sql : sql;
   if (typeof text !== 'string' || text.trim() === '') throw new PoolOptionError(`${what} sql`, sql, 'a non-empty SQL string or { sql: string, ... }');
   // mysql2's own per-query timeout (ms), which the pool times itself: a bad one would fire at once.
-  const timeout = typeof sql === 'object' && sql !== null ? (sql as { timeout?: unknown }).timeout : undefined;
+  const timeout = options?.timeout;
   if (timeout !== undefined && timeout !== null && !(Number.isInteger(timeout) && (timeout as number) >= 0 && (timeout as number) <= 2 ** 31 - 1)) {
     throw new PoolOptionError(`${what} sql.timeout`, timeout, 'an integer number of ms from 0 to 2147483647, or undefined (null: the default)');
   }

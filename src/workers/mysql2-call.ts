@@ -40,13 +40,10 @@ type Raw = Record<Method, (sql: string | QueryText, ...args: unknown[]) => unkno
 export function call(raw: CallbackConnection, promise: PromiseConnection, mode: StackMode, method: Method, sql: string | QueryText, params: unknown): Promise<unknown> {
   if (mode === 'mysql2') return method === 'query' ? promise.query(sql as never, params as never) : promise.execute(sql as never, params as never);
   const result = new Promise<unknown>((resolve, reject) => {
-    const done: Callback = (error, rows, fields) => {
+    send(raw, method, sql, params, (error, result) => {
       if (error) reject(error);
-      else resolve([rows, fields]);
-    };
-    const r = raw as unknown as Raw;
-    if (params === undefined) r[method](sql, done);
-    else r[method](sql, params, done);
+      else resolve(result);
+    });
   });
   return mode === 'caller' ? result.then(undefined, withCallerStack) : result;
 }

@@ -56,10 +56,6 @@ export class Mysql2PoolConnection implements PoolConnection {
   readonly promise: PromiseConnection;
   /** Where a failed query's stack comes from (mysql2-call.ts). */
   readonly stackMode: StackMode;
-  /** send()'s errors get the caller's async stack from the pool (stack mode 'caller'). */
-  readonly callerStack: boolean;
-  /** The pool captures the caller's stack before every query (stack mode 'mysql2': `trace: true`). */
-  readonly captureStack: boolean;
   /** Transaction and session-state flags the server reported (see mysql2-session-state.ts). */
   readonly session: SessionState;
   #closed = false;
@@ -70,8 +66,6 @@ export class Mysql2PoolConnection implements PoolConnection {
   constructor(raw: CallbackConnection, stackMode: StackMode = 'caller') {
     this.raw = raw;
     this.stackMode = stackMode;
-    this.callerStack = stackMode === 'caller';
-    this.captureStack = stackMode === 'mysql2';
     this.promise = raw.promise();
     this.session = new SessionState(raw);
     hideCredentials(raw);
@@ -82,6 +76,16 @@ export class Mysql2PoolConnection implements PoolConnection {
     raw.once('end', () => {
       this.#closed = true;
     });
+  }
+
+  /** send()'s errors get the caller's async stack from the pool (stack mode 'caller'). */
+  get callerStack(): boolean {
+    return this.stackMode === 'caller';
+  }
+
+  /** The pool captures the caller's stack before every query (stack mode 'mysql2': `trace: true`). */
+  get captureStack(): boolean {
+    return this.stackMode === 'mysql2';
   }
 
   /** The server's id of this session (CONNECTION_ID()). */

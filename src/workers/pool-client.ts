@@ -3,18 +3,17 @@
  * and pool; attachSharedPool() returns it.
  */
 import { snapshotStats, type PoolStats } from '../core/stats-snapshot.ts';
-import { PoolError } from '../core/errors.ts';
 import type { Pool as Mysql2Pool } from 'mysql2';
 import { type ThreadAgent } from './agent.ts';
 import { PooledConnection, RUN_CHECKED } from './pooled-connection.ts';
 import { type GetOptions } from './types.ts';
 import { type Setting } from './setting.ts';
-import { type QueryCallOptions, type Sql } from './query-timeout.ts';
+import { type QueryCallOptions, type Sql, stackForCaller } from './query-timeout.ts';
 import { checkGetOptions, checkQueryOptions, checkSql, checkWork, getOptionsOf } from './arguments.ts';
 import type { QueryResult, QueryResultTuple, QueryValues } from './mysql2-types.ts';
 import { SharedMysql2Pool } from './mysql2-pool/pool.ts';
 import { dialOptions } from './connector.ts';
-import { applyCaller, callerStack, captureCaller } from './caller-stack.ts';
+import { captureCaller } from './caller-stack.ts';
 
 /**
  * What asMysql2Pool() returns, typed as mysql2's Pool. The extra end() overload is the same method
@@ -85,14 +84,12 @@ export class SharedPoolClient {
     // trace: true: the stack above this call (or, after a wait, the async one), as mysql2's pool
     // captures it after its getConnection.
     const captured = raw.captureStack === true ? captureCaller(this.#borrowAndRun) : null;
-    const stackFromHere = raw.callerStack === true;
     try {
       const result = await conn[RUN_CHECKED]<R>(method, sql, params, options?.queryTimeoutMs);
       if (conn.live) conn.recycle();
       return result;
     } catch (error) {
-      if (captured !== null) applyCaller(error, captured);
-      else if (stackFromHere || error instanceof PoolError) callerStack(error, this.#borrowAndRun);
+      stackForCaller(raw, error, captured, this.#borrowAndRun);
       if (conn.live) await giveBackAfterError(conn, error);
       throw error;
     }

@@ -112,10 +112,10 @@ export class PooledConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
+    this.#checkOffers(method);
     // trace: true: the stack above query()/execute() itself, so the pool's frames do not count.
     const captured = this.#conn.captureStack === true ? captureCaller(method === 'query' ? this.query : this.execute) : null;
-    return runQuery<R>(this.#conn, method, sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()), captured);
+    return runQuery<R>(this.#conn, method, sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#end(), captured);
   }
 
   /**
@@ -123,8 +123,18 @@ export class PooledConnection {
    * by the pool's own async function (one async layer less than query()).
    */
   [RUN_CHECKED]<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
+    this.#checkOffers(method);
+    return boundedCall<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#end());
+  }
+
+  /** A connector without send() must offer the promise form of `method`. */
+  #checkOffers(method: 'query' | 'execute'): void {
     if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
-    return boundedCall<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+  }
+
+  /** The handle's end, which its commands in flight listen to (made on the first command). */
+  #end(): HandleEnd {
+    return (this.#ended ??= new HandleEnd());
   }
 
   /** START TRANSACTION (mysql2 beginTransaction). */
@@ -147,7 +157,7 @@ export class PooledConnection {
     if (this.#revoked) return this.#revokedCall();
     this.check(what);
     if (!this.#conn[what]) throw new TypeError(`this connector offers no ${what}()`);
-    return runCommand(this.#conn, what, this.#owner.queryTimeoutMs, (this.#ended ??= new HandleEnd()));
+    return runCommand(this.#conn, what, this.#owner.queryTimeoutMs, this.#end());
   }
 
   /** A call on a handle close() took back rejects with the PoolClosedError its pending calls got. */

@@ -29,11 +29,16 @@ const TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 /** Starts one command on the connection; calls back once with its result or its error. */
 type Start = (done: (failed: boolean, error: unknown, result: unknown) => void) => void;
 
+/** A Start for a command a connector offers as a promise. */
+function fromPromise(command: () => Promise<unknown>): Start {
+  return (done) => command().then((result) => done(false, null, result), (error: unknown) => done(true, error, undefined));
+}
+
 /**
  * Runs `conn[method](sql, params)` bounded as the file comment says: one promise settled from
  * whichever ends first (the answer, the timer, the handle's end). With a connector offering send()
  * (the mysql2 connector) the query itself adds no promise. A failure keeps the driver's stack:
- * awaiters that want the caller's use runQuery(), or callerStack() in their own catch.
+ * awaiters that want the caller's use runQuery(), or stackForCaller() in their own catch.
  */
 export function boundedCall<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
@@ -41,32 +46,24 @@ export function boundedCall<T>(
   const own = typeof sql === 'string' ? undefined : (sql as QueryText).timeout;
   const start: Start = conn.send
     ? (done) => conn.send!(method, sql as string | QueryText, params, (error, result) => done(error !== null && error !== undefined, error, result))
-    : (done) => conn[method]!(sql as string | QueryText, params).then((result) => done(false, null, result), (error: unknown) => done(true, error, undefined));
-  return new Promise<T>((resolve, reject) => {
-    bounded(conn, start, own ?? defaultTimeoutMs, ended, resolve as (value: unknown) => void, reject);
-  });
+    : fromPromise(() => conn[method]!(sql as string | QueryText, params));
+  return bounded<T>(conn, start, own ?? defaultTimeoutMs, ended);
 }
 
 /**
  * BEGIN / COMMIT / ROLLBACK through a handle, bounded like a query (queryTimeoutMs, the handle's
- * end), with the caller's async stack on a failure (the pool's own, or the driver's when the
- * connector asks for it: `callerStack`).
+ * end), with the caller's async stack on a failure (see stackForCaller()).
  */
 export async function runCommand(conn: PoolConnection, name: 'beginTransaction' | 'commit' | 'rollback', timeoutMs: number, ended: HandleEnd): Promise<void> {
-  const start: Start = (done) => conn[name]!().then(() => done(false, null, undefined), (error: unknown) => done(true, error, undefined));
   try {
-    await new Promise<void>((resolve, reject) => bounded(conn, start, timeoutMs, ended, resolve as (value: unknown) => void, reject));
+    await bounded<void>(conn, fromPromise(() => conn[name]!()), timeoutMs, ended);
   } catch (error) {
-    if (conn.callerStack === true || error instanceof PoolError) callerStack(error, runCommand);
+    stackForCaller(conn, error, null, runCommand);
     throw error;
   }
 }
 
-/**
- * boundedCall(), awaited here so that a failure gets the caller's stack: `captured` at the caller's
- * entry when the connector asks for a capture per call (`captureStack`), else the async stack from
- * here (`callerStack`, and always for the pool's own errors).
- */
+/** boundedCall(), awaited here so that a failure gets the caller's stack (see stackForCaller()). */
 export async function runQuery<T>(
   conn: PoolConnection, method: 'query' | 'execute', sql: Sql, params: unknown, defaultTimeoutMs: number, ended: HandleEnd,
   captured: StackHolder | null,
@@ -74,52 +71,61 @@ export async function runQuery<T>(
   try {
     return await boundedCall<T>(conn, method, sql, params, defaultTimeoutMs, ended);
   } catch (error) {
-    if (captured !== null) applyCaller(error, captured);
-    else if (conn.callerStack === true || error instanceof PoolError) callerStack(error, runQuery);
+    stackForCaller(conn, error, captured, runQuery);
     throw error;
   }
 }
 
 /**
- * Starts `start` and its bounds; exactly one of `resolve`/`reject` takes effect (a promise's own).
- * A timeout closes the connection, which ends the handle: every other command in flight on it
+ * Gives a failed command of `conn` its caller's stack: `captured` at the caller's entry when the
+ * connector asks for a capture per call (`captureStack`), else the async stack above `from` (an
+ * awaiting function's catch) when the connector leaves it to the pool (`callerStack`), and always
+ * for the pool's own errors (made in a timer or by close()).
+ */
+export function stackForCaller(conn: PoolConnection, error: unknown, captured: StackHolder | null, from: (...args: never[]) => unknown): void {
+  if (captured !== null) applyCaller(error, captured);
+  else if (conn.callerStack === true || error instanceof PoolError) callerStack(error, from);
+}
+
+/**
+ * Starts `start` and its bounds: the returned promise settles once, from the first of them. A
+ * timeout closes the connection, which ends the handle: every other command in flight on it
  * rejects too (mysql2 never answers the commands of a connection destroyed on purpose), and so
  * does every later one.
  */
-function bounded(
-  conn: PoolConnection, start: Start, timeoutMs: number, ended: HandleEnd,
-  resolve: (value: unknown) => void, reject: (error: unknown) => void,
-): void {
-  if (ended.ended) {
-    reject(ended.reason);
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const onEnd = (reason: unknown): void => {
-    clearTimeout(timer);
-    reject(reason);
-  };
-  ended.on(onEnd);
-  const timedOut = (cause?: unknown): void => {
-    ended.off(onEnd);
-    closeNow(conn);
-    reject(new QueryTimeoutError(timeoutMs, cause === undefined ? undefined : { cause }));
-    ended.end(new QueryTimeoutError(timeoutMs, { sibling: true }));
-  };
-  if (timeoutMs > 0) timer = setTimeout(timedOut, timeoutMs);
-  const settle = (failed: boolean, error: unknown, result: unknown): void => {
-    clearTimeout(timer);
-    ended.off(onEnd);
-    if (!failed) resolve(result);
-    else if (ended.ended) reject(ended.reason);
-    else if ((error as { code?: unknown } | null)?.code === TIMEOUT_CODE) timedOut(error);
-    else reject(error);
-  };
-  try {
-    start(settle);
-  } catch (error) {
-    settle(true, error, undefined);
-  }
+function bounded<T>(conn: PoolConnection, start: Start, timeoutMs: number, ended: HandleEnd): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (ended.ended) {
+      reject(ended.reason);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const onEnd = (reason: unknown): void => {
+      clearTimeout(timer);
+      reject(reason);
+    };
+    ended.on(onEnd);
+    const timedOut = (cause?: unknown): void => {
+      ended.off(onEnd);
+      closeNow(conn);
+      reject(new QueryTimeoutError(timeoutMs, cause === undefined ? undefined : { cause }));
+      ended.end(new QueryTimeoutError(timeoutMs, { sibling: true }));
+    };
+    if (timeoutMs > 0) timer = setTimeout(timedOut, timeoutMs);
+    const settle = (failed: boolean, error: unknown, result: unknown): void => {
+      clearTimeout(timer);
+      ended.off(onEnd);
+      if (!failed) resolve(result as T);
+      else if (ended.ended) reject(ended.reason);
+      else if ((error as { code?: unknown } | null)?.code === TIMEOUT_CODE) timedOut(error);
+      else reject(error);
+    };
+    try {
+      start(settle);
+    } catch (error) {
+      settle(true, error, undefined);
+    }
+  });
 }
 
 /** close() must not throw (connector contract); a connector that does is treated as closed. */
