@@ -16,7 +16,7 @@
  *     @N       capacity N (shared) / N per worker (mysql2)
  *     ~d       shared pool on bench/probe/delay-connector.ts (1 ms timer per query, no server)
  *     #name    the shared pool built at /tmp/smp-name/dist (A/B of two builds in one run)
- *   PROBE_W, PROBE_C (4, 8), PROBE_POOL (JSON of extra createSharedPool options), PROBE_WARM (ms of warm-up per variant, 1000), PROBE_SAMPLE=1,
+ *   PROBE_W, PROBE_C (4, 8), PROBE_POOL (JSON of extra createSharedPool options), PROBE_WARM (ms of warm-up per variant, 1000), PROBE_RAMP (ms each window runs before it counts, 100), PROBE_SAMPLE=1, PROBE_SPLIT=n (req/s and worker CPU/request per nth of each window),
  *   PROBE_PAIRS=a/b,c/d (ratios to print; default: each variant / the last), PROBE_EXECARGV,
  *   PROBE_PROF=from,to + PROBE_PROF_DIR (inspector CPU profile of each worker between its
  *   from-th and to-th request). Ratios are medians of per-window ratios (same cycle).
@@ -36,6 +36,10 @@ const cycles = Number(process.argv[2] ?? 6);
 const WINDOW_MS = Number(process.argv[3] ?? 1000);
 const kinds = process.argv.slice(4).length ? process.argv.slice(4) : ['shared', 'mysql2'];
 const SAMPLE = process.env.PROBE_SAMPLE === '1';
+/** PROBE_SPLIT=n: also print req/s and worker CPU per request beyond the spin for each nth of every window. */
+const SPLIT = Number(process.env.PROBE_SPLIT ?? 1);
+const segments: string[] = [];
+const lastDials = new Map<string, number>();
 /** PROBE_POOL: extra createSharedPool options as JSON (e.g. '{"aliveBypassWindowMs":60000}'). */
 const POOL_EXTRA = process.env.PROBE_POOL ? (JSON.parse(process.env.PROBE_POOL) as Record<string, unknown>) : {};
 const TASK = new URL('./probe-task.mjs', import.meta.url).href;
@@ -87,7 +91,7 @@ async function window(v: Variant, spinIt: number, windowMs = WINDOW_MS): Promise
   let stop = false;
   const lane = async (): Promise<void> => { while (!stop) await v.piscina.run({ op: 'task', spin: spinIt }); };
   const lanes = Promise.all(Array.from({ length: 2 * W }, lane));
-  await sleep(100);
+  await sleep(Number(process.env.PROBE_RAMP ?? 100));
   const read = () => ({
     reqs: Array.from({ length: W }, (_, i) => Atomics.load(v.i32, 32 * (i + 1))).reduce((a, b) => a + b, 0),
     f: Array.from({ length: W }, (_, i) => Array.from({ length: 28 }, (_, k) => k).map((k) => v.f64[32 * (i + 1) + k])),
@@ -117,8 +121,24 @@ async function window(v: Variant, spinIt: number, windowMs = WINDOW_MS): Promise
     }, 1);
   }
   const a = read();
-  await sleep(windowMs);
+  if (SPLIT > 1) {
+    // Requests/s and worker CPU per request in each 1/SPLIT of the window (how a window starts).
+    let prev = a;
+    const seg: string[] = [];
+    for (let k = 0; k < SPLIT; k++) {
+      await sleep(windowMs / SPLIT);
+      const cur = read();
+      const n = cur.reqs - prev.reqs;
+      const cpu = cur.f.reduce((s, x, i) => s + x[2] - prev.f[i][2] - (x[6] - prev.f[i][6]), 0);
+      const moves = cur.st && prev.st ? `/${cur.st.Dials - prev.st.Dials}` : '';
+      seg.push(`${Math.round((n * 1000) / (cur.t - prev.t))}/${(cpu / n).toFixed(2)}${moves}`);
+      prev = cur;
+    }
+    const between = v.pool && lastDials.has(v.kind) ? ` (dials since the last window: ${a.st!.Dials - lastDials.get(v.kind)!})` : '';
+    segments.push(`${v.kind}: ${seg.join(' ')}${between}`);
+  } else await sleep(windowMs);
   const b = read();
+  if (b.st) lastDials.set(v.kind, b.st.Dials);
   if (timer) clearInterval(timer);
   stop = true;
   await lanes;
@@ -192,6 +212,8 @@ for (const [k, b] of pairs) {
   const dt = rows.get(k)!.map((r, i) => r.cpuPerReq / base[i].cpuPerReq);
   console.log(`  otherCpu diff ${k}-${b}: median ${median(dc).toFixed(3)} ms; process cpu/req ratio median ${median(dt).toFixed(3)}`);
 }
+if (SPLIT > 1) console.log(segments.join('\n'));
+for (const v of vs) if (v.pool) { const st = v.pool.stats() as any; console.log(`${v.kind}: total dials ${st.Dials}, closed idle ${st.IdleClosed}, maxLifetime ${st.MaxLifetimeClosed}, waits ${st.WaitCount}, grants ${st.Grants ?? '-'}, evictions ${st.Evictions ?? '-'}`); }
 for (const v of vs) {
   await Promise.all(Array.from({ length: W }, () => v.piscina.run({ op: 'close' })));
   await v.piscina.destroy();

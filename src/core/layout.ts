@@ -67,6 +67,10 @@ export const HEADER = {
   YIELDABLE: 21,
   /** Waiting get()s over all threads, published as a cell or not (maxWaiters caps this; stats' Waiting). */
   WAITERS: 22,
+  /** When any thread last got a connection back from its caller (pool-clock ms, int32): thread-registry.ts markUsed. */
+  LAST_RETURN_MS: 23,
+  /** When returns resumed after a pause of the whole process (handoff patience without any): handoff-policy.ts. */
+  RESUMED_MS: 24,
 } as const;
 export const HEADER_WORDS = 64;
 /** Byte offset of the Float64 time origin inside the header. */

@@ -219,11 +219,32 @@ export class ThreadRegistry {
   lastUsedMs(index: number): number {
     return Atomics.load(this.threads, index * THREAD_WORDS + THREAD_FIELD.LAST_USED);
   }
-  markUsed(index: number, nowMs: number): void {
+  /**
+   * Thread `index` got a connection back at `nowMs`. Also keeps when any thread last did, and when
+   * returns resumed after none anywhere for `pauseMs` (the whole process paused).
+   */
+  markUsed(index: number, nowMs: number, pauseMs: number): void {
     // Most returns of a busy thread fall in the same ms: a load then, not a store (a locked xchg).
+    // This thread's own word equal to ms means it already updated the process-wide ones this ms.
     const at = index * THREAD_WORDS + THREAD_FIELD.LAST_USED;
     const ms = nowMs | 0;
-    if (Atomics.load(this.threads, at) !== ms) Atomics.store(this.threads, at, ms);
+    if (Atomics.load(this.threads, at) === ms) return;
+    Atomics.store(this.threads, at, ms);
+    const last = Atomics.load(this.header, HEADER.LAST_RETURN_MS);
+    if (last === ms) return;
+    // Racing returns may store these a ms apart, or in either order: both are hints to the policy.
+    if (((ms - last) | 0) >= pauseMs) Atomics.store(this.header, HEADER.RESUMED_MS, ms);
+    Atomics.store(this.header, HEADER.LAST_RETURN_MS, ms);
+  }
+
+  /** When any thread last got a connection back (pool-clock ms, truncated to int32). */
+  get lastReturnMs(): number {
+    return Atomics.load(this.header, HEADER.LAST_RETURN_MS);
+  }
+
+  /** When returns last resumed after a pause of the whole process (see markUsed). */
+  get resumedMs(): number {
+    return Atomics.load(this.header, HEADER.RESUMED_MS);
   }
 
   /** This thread's count of WAITING cells (kept by WaiterCells). */

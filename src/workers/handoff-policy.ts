@@ -7,8 +7,9 @@
  *   - a waiter of a thread holding no connection is helped from any thread holding two or more;
  *   - a waiter of a thread holding some is helped only by a thread holding two more than its own
  *     (balance: one move, then stable), by a thread that got no connection back for `patienceMs`
- *     (its connections are stranded; a thread merely descheduled keeps them), or once it has
- *     waited `patienceMs`.
+ *     while other threads did (its connections are stranded; a thread merely descheduled keeps
+ *     them, and after a pause of the whole process nobody strands until returns resume), or once
+ *     it has waited `patienceMs`.
  * Waiters of the thread holding none age when other threads serve their own waiters first, and one
  * passed over more than MAX_AGE times is served next (smartconnpool's age cap).
  * A waiter is published (given a shared cell, seen by other threads) only once some other thread
@@ -55,12 +56,29 @@ export class HandoffPolicy {
   mayTake(owner: number, ownerSlots: number, waiterSlots: number, waitedMs: number, nowMs: number, byEviction: boolean): boolean {
     if (ownerSlots === 0) return false;
     if (waitedMs >= this.patienceMs) return true;
-    const idleMs = ((nowMs | 0) - this.core.threads.lastUsedMs(owner)) | 0;
-    if (waiterSlots === 0) return ownerSlots >= 2 || idleMs >= RECENT_MS;
-    // Between threads that both hold connections: an owner quiet for the whole patience strands
-    // its connections (a thread descheduled for tens of ms under load keeps them), else balance.
-    if (idleMs >= this.patienceMs) return true;
+    const lastUsed = this.core.threads.lastUsedMs(owner);
+    if (waiterSlots === 0) return ownerSlots >= 2 || (((nowMs | 0) - lastUsed) | 0) >= RECENT_MS;
+    // Between threads that both hold connections: a stranding owner gives its units up (a thread
+    // descheduled for tens of ms under load keeps them), else balance.
+    if (this.isStranding(lastUsed, nowMs | 0)) return true;
     return waiterSlots + 1 < ownerSlots && (!byEviction || waitedMs >= RECENT_MS);
+  }
+
+  /**
+   * Whether a thread that last got a connection back at `lastUsed` strands its connections: it got
+   * none back for `patienceMs` while the rest of the process did. After a pause of the whole
+   * process every thread looks quiet, and the first waiter anywhere would take connections their
+   * owners are about to use (a reconnect each, per restart: seen as 1-7 per window in the service
+   * bench). So while nothing anywhere came back for `patienceMs` no owner strands, and an owner
+   * not used since returns resumed strands RECENT_MS after that (a thread that is part of the
+   * resumed load borrows its connections within a few ms; one that is not stays quiet).
+   */
+  private isStranding(lastUsed: number, now: number): boolean {
+    const threads = this.core.threads;
+    if (((now - threads.lastReturnMs) | 0) >= this.patienceMs) return false;
+    const resumed = threads.resumedMs;
+    if (((lastUsed - resumed) | 0) >= 0) return ((now - lastUsed) | 0) >= this.patienceMs;
+    return ((now - resumed) | 0) >= RECENT_MS;
   }
 
   /**

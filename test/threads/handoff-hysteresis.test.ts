@@ -23,6 +23,16 @@ async function spawn(n: number): Promise<PoolThread[]> {
   return startPoolThreads(pool!, n, threads);
 }
 
+/** A pool (fake connector) in which worker thread A holds `inA` idle connections, nothing else open. */
+async function idleInA(capacity: number, inA: number, handoffDelayMs: number): Promise<{ p: SharedPool; a: PoolThread; self: number }> {
+  const { connector } = fakeConnector();
+  pool = await createSharedPool({ connector, capacity, handoffDelayMs });
+  const [a] = await spawn(1);
+  const took = await a.request<{ type: string; got: number; errors: string[] }>({ cmd: 'takeAll', id: newId(), n: inA, timeoutMs: scaled(5000) }, 'took');
+  expect(took.got).toBe(inA);
+  return { p: pool, a, self: pool.client.threadIndex };
+}
+
 type LoopResult = { type: string; ok: number; errors: string[] };
 
 describe('handoff hysteresis', () => {
@@ -112,6 +122,74 @@ describe('handoff hysteresis', () => {
     expect(after.Dials - before.Dials).toBeLessThanOrEqual(2);
     expect(after.Grants + after.Evictions - before.Grants - before.Evictions).toBeLessThanOrEqual(2);
     expect(pool.verify()).toEqual([]);
+  });
+
+  it('when load resumes after every thread paused, a fresh waiter does not take the idle connections of a thread that has not resumed yet: no reconnects', async () => {
+    // Seen in the service bench: each window starts after ~1 s idle, every thread then looks
+    // quiet (no connection back for handoffDelayMs), and the first waiter anywhere evicted the
+    // idle connections of threads about to use them: 1-7 reconnects per restart.
+    const { p, a, self } = await idleInA(4, 2, 50);
+    for (const conn of [await p.get(), await p.get()]) conn.recycle();
+    await until(() => p.stats().InUse === 0, scaled(5000), 'all recycled');
+    const threadsOf = p.core.threads;
+    const quietMs = (t: number): number => p.core.memory.nowMs() - threadsOf.lastUsedMs(t);
+    // Both threads quiet for longer than handoffDelayMs: the pause.
+    await until(() => quietMs(a.index) > 80 && quietMs(self) > 80, scaled(5000), 'both threads quiet');
+    const dials = p.stats().Dials;
+    // Load resumes here first: two gets take this thread's idle connections, a third waits.
+    const held = [await p.get(), await p.get()];
+    const third = p.get({ timeoutMs: scaled(5000) });
+    void third.catch(() => {});
+    expect(p.stats().Evictions).toBe(0);
+    expect(p.core.waiters.waitingInOrder()).toEqual([]);
+    held.shift()!.recycle();
+    held.push(await third);
+    for (const conn of held) conn.recycle();
+    expect(p.stats()).toMatchObject({ Evictions: 0, Grants: 0, Dials: dials });
+    expect(threadsOf.slotsHeld(a.index)).toBe(2);
+    expect(p.verify()).toEqual([]);
+  });
+
+  it('a thread that got nothing back for handoffDelayMs while this one did strands its connections: a fresh waiter here takes one at once', async () => {
+    const { p, a, self } = await idleInA(2, 1, 50);
+    // This thread stays busy (a connection back every ms or so) while A sits on its idle one.
+    const quietA = (): number => p.core.memory.nowMs() - p.core.threads.lastUsedMs(a.index);
+    while (quietA() <= 80) {
+      (await p.get()).recycle();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const mine = await p.get();
+    // The waiter is published and A's idle connection claimed inside get() itself.
+    const second = p.get({ timeoutMs: scaled(5000) });
+    expect(p.stats().Evictions).toBe(1);
+    const conn = await second;
+    expect(p.core.threads.slotsHeld(self)).toBe(2);
+    mine.recycle();
+    conn.recycle();
+    expect(p.verify()).toEqual([]);
+  });
+
+  it('after a pause of the whole process, a thread not used since returns resumed strands its connections RECENT_MS later', async () => {
+    const { p, self } = await idleInA(2, 1, 300);
+    (await p.get()).recycle();
+    const threadsOf = p.core.threads;
+    await until(() => p.core.memory.nowMs() - threadsOf.lastReturnMs > 350, scaled(5000), 'the process quiet');
+    // Load resumes in this thread only: its first return marks the resume...
+    const conn = await p.get();
+    const before = p.core.memory.nowMs() | 0;
+    conn.recycle();
+    expect(threadsOf.resumedMs).toBeGreaterThanOrEqual(before);
+    const mine = await p.get();
+    // ...and A, still quiet, strands its connection RECENT_MS after that: the waiter is served by
+    // an eviction, not after waiting the whole handoffDelayMs (300 ms) again.
+    const second = await p.get({ timeoutMs: scaled(5000) });
+    const stats = p.stats();
+    expect(stats.Evictions).toBe(1);
+    expect(stats.CrossThreadWaitTime).toBeLessThan(300);
+    expect(threadsOf.slotsHeld(self)).toBe(2);
+    mine.recycle();
+    second.recycle();
+    expect(p.verify()).toEqual([]);
   });
 
   it('a waiter others may help is published at once; one its own thread will serve gets no shared cell (nobody scans it)', async () => {

@@ -74,7 +74,7 @@ export class ReturnPath {
     core.counters.giveBack();
     const nowMs = core.memory.nowMs();
     ctx.demand.returned(nowMs);
-    core.threads.markUsed(ctx.index, nowMs);
+    core.threads.markUsed(ctx.index, nowMs, ctx.config.handoffDelayMs);
     // The slot stays BORROWED until tryReturnConn puts it somewhere (a stack, a waiter, closed).
     if (closed) {
       ctx.units.closeConn(slot); // destroys whatever is left of the socket
