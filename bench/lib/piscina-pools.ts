@@ -25,6 +25,19 @@ export function startPiscina(filename: string, workers: number, workerData: unkn
 }
 
 /**
+ * Resolves once every one of the `workers` workers has loaded its task module and run one
+ * `{ op: 'ready', barrier, parties }` task (each waits at the barrier, so none runs two). Variants
+ * measured side by side must all be up before any is measured or warmed up: workers booting
+ * (loading modules, transpiling through tsx) while another variant warms up left that variant ~9 %
+ * slower for the rest of the run (bench/probe/service-probe.ts, the same build in three variants).
+ */
+export async function awaitWorkersReady(piscina: Piscina, workers: number): Promise<void> {
+  const barrier = new Int32Array(new SharedArrayBuffer(4));
+  const readyTask = { op: 'ready', barrier, parties: workers };
+  await Promise.all(Array.from({ length: workers }, () => piscina.run(readyTask)));
+}
+
+/**
  * Runs one `{ op: 'close', barrier, parties }` task per worker, destroys piscina, closes the
  * shared pool. A failing close task is reported through `log`, never thrown.
  */

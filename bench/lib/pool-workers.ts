@@ -89,10 +89,10 @@ export async function waitAtLeast(i32: Int32Array, index: number, min: number, t
  * An asynchronous barrier on i32[0]: counts this party in, resolves once `parties` arrived (each
  * arrival wakes the others), rejects after `timeoutMs`.
  */
-export async function arriveAndWaitAsync(i32: Int32Array, parties: number, timeoutMs: number): Promise<void> {
+export async function arriveAndWaitAsync(i32: Int32Array, parties: number, timeoutMs: number, what = 'close barrier'): Promise<void> {
   Atomics.add(i32, 0, 1);
   Atomics.notify(i32, 0);
-  await waitAtLeast(i32, 0, parties, timeoutMs, 'close barrier');
+  await waitAtLeast(i32, 0, parties, timeoutMs, what);
 }
 
 /** Stores and wakes every waiter of i32[index]. */

@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { attachSharedPool } from '../lib/library.ts';
 import { spin } from '../lib/spin.ts';
+import { arriveAndWaitAsync } from '../lib/pool-workers.ts';
 
 const data = workerData as {
   i32: Int32Array; f64: Float64Array; pool?: unknown; dist?: string; queryPath?: string;
@@ -114,8 +115,13 @@ async function request(spinIterations: number): Promise<number> {
   return slot;
 }
 
-export default async function task(t: { op: string; spin?: number }): Promise<number> {
+export default async function task(t: { op: string; spin?: number; barrier?: Int32Array; parties?: number }): Promise<number> {
   if (t.op === 'task') return request(t.spin!);
+  if (t.op === 'ready') {
+    await runner();
+    await arriveAndWaitAsync(t.barrier!, t.parties!, 60_000, 'ready barrier');
+    return slot;
+  }
   lastEnd = -1;
   if (closeFn) await closeFn();
   query = null;

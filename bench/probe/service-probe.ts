@@ -78,6 +78,9 @@ async function open(kind: string, options: Record<string, unknown>): Promise<Var
   }
   const piscina = new Piscina({ filename: TASK, minThreads: W, maxThreads: W, idleTimeout: 600_000, concurrentTasksPerWorker: 1, atomics: 'disabled', workerData: wd, execArgv: process.env.PROBE_EXECARGV ? process.env.PROBE_EXECARGV.split(' ') : [] });
   if (pool) pool.watch(piscina);
+  // Every worker up before the next variant opens (see bench/lib/piscina-pools.ts awaitWorkersReady).
+  const barrier = new Int32Array(new SharedArrayBuffer(4));
+  await Promise.all(Array.from({ length: W }, () => piscina.run({ op: 'ready', barrier, parties: W })));
   return { kind, piscina, pool, i32, f64 };
 }
 

@@ -35,6 +35,7 @@ export interface ServiceWorkerData {
 export type ServiceTask =
   | { op: 'task'; spin: number; queries: number; sql: string }
   | { op: 'drive'; sql: string; maxLanes: number }
+  | { op: 'ready'; barrier: Int32Array; parties: number }
   | { op: 'close'; barrier: Int32Array; parties: number };
 
 export interface ServiceTaskResult {

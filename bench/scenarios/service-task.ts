@@ -7,6 +7,8 @@
  *                                       queries in parallel; its latency goes to the histogram
  *   { op: 'drive', sql, maxLanes }      closed-loop lanes running `sql` back to back, as many as
  *                                       this worker's DEMAND word says (0 parks them), until STOP
+ *   { op: 'ready', barrier, parties }   attach / build this worker's pool, then wait until every
+ *                                       worker's ready task arrived (one per worker: all are up)
  *   { op: 'close', barrier, parties }   detach / end this worker's pool, then wait until every
  *                                       worker's close task arrived (one per worker)
  *
@@ -89,6 +91,12 @@ async function drive(sql: string, maxLanes: number): Promise<ServiceTaskResult> 
   return { threadId, slot };
 }
 
+async function ready(barrier: Int32Array, parties: number): Promise<ServiceTaskResult> {
+  runner();
+  await arriveAndWaitAsync(barrier, parties, 60_000, 'ready barrier');
+  return { threadId, slot };
+}
+
 async function close(barrier: Int32Array, parties: number): Promise<ServiceTaskResult> {
   if (shared) shared.detach();
   if (own) await own.end();
@@ -102,5 +110,6 @@ async function close(barrier: Int32Array, parties: number): Promise<ServiceTaskR
 export default function task(t: ServiceTask): Promise<ServiceTaskResult> {
   if (t.op === 'task') return request(t.spin, t.queries, t.sql);
   if (t.op === 'drive') return drive(t.sql, t.maxLanes);
+  if (t.op === 'ready') return ready(t.barrier, t.parties);
   return close(t.barrier, t.parties);
 }

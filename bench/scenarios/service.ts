@@ -23,7 +23,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Piscina } from 'piscina';
-import { closePiscina, startPiscina } from '../lib/piscina-pools.ts';
+import { awaitWorkersReady, closePiscina, startPiscina } from '../lib/piscina-pools.ts';
 import { createSharedPool } from '../lib/library.ts';
 import type { SharedPool } from '../../src/index.ts';
 import { between, snapshot } from '../lib/latency-histogram.ts';
@@ -117,6 +117,7 @@ class Runner {
       workerData = { ctrl, mysql2: { options, connectionLimit: v.kind === 'mysql2-equal' ? C / W : C } };
     }
     const piscina = startPiscina(TASK, W, workerData, pool);
+    await awaitWorkersReady(piscina, W);
     return new Runner(v, piscina, pool, ctrl);
   }
 
