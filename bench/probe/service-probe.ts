@@ -16,7 +16,7 @@
  *     @N       capacity N (shared) / N per worker (mysql2)
  *     ~d       shared pool on bench/probe/delay-connector.ts (1 ms timer per query, no server)
  *     #name    the shared pool built at /tmp/smp-name/dist (A/B of two builds in one run)
- *   PROBE_W, PROBE_C (4, 8), PROBE_POOL (JSON of extra createSharedPool options), PROBE_WARM (ms of warm-up per variant, 1000), PROBE_RAMP (ms each window runs before it counts, 100), PROBE_SAMPLE=1, PROBE_SPLIT=n (req/s and worker CPU/request per nth of each window),
+ *   PROBE_W, PROBE_C (4, 8), PROBE_POOL (JSON of extra createSharedPool options), PROBE_WARM (ms of warm-up per variant, 1000), PROBE_RAMP (ms each window runs before it counts, 100), PROBE_SAMPLE=1, PROBE_DUMP=1 (each window's figures as it ends), PROBE_SPLIT=n (req/s and worker CPU/request per nth of each window),
  *   PROBE_PAIRS=a/b,c/d (ratios to print; default: each variant / the last), PROBE_EXECARGV,
  *   PROBE_PROF=from,to + PROBE_PROF_DIR (inspector CPU profile of each worker between its
  *   from-th and to-th request). Ratios are medians of per-window ratios (same cycle).
@@ -195,7 +195,10 @@ const rows = new Map<string, Row[]>(kinds.map((k) => [k, []]));
 for (let c = 0; c < cycles; c++) {
   for (let k = 0; k < vs.length; k++) {
     const v = vs[(c + k) % vs.length];
-    rows.get(v.kind)!.push(await window(v, spinIt));
+    const row = await window(v, spinIt);
+    rows.get(v.kind)!.push(row);
+    // PROBE_DUMP=1: each window's main figures as it ends (how a variant evolves over the run).
+    if (process.env.PROBE_DUMP) console.log(`window ${c}.${k} ${v.kind}: rps ${row.rps.toFixed(0)} otherCpu ${row.otherCpuPerReq.toFixed(3)} spinCpu ${row.spinCpuPerReq.toFixed(3)} end3 ${row.end3.toFixed(2)} waitMs ${row.waitFrac?.toFixed(3) ?? '-'} maria ${row.mariaPerReq.toFixed(3)} main ${row.mainPerReq.toFixed(3)}`);
   }
 }
 const fmt = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
