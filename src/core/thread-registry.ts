@@ -230,11 +230,16 @@ export class ThreadRegistry {
     const ms = nowMs | 0;
     if (Atomics.load(this.threads, at) === ms) return;
     Atomics.store(this.threads, at, ms);
-    const last = Atomics.load(this.header, HEADER.LAST_RETURN_MS);
-    if (last === ms) return;
-    // Racing returns may store these a ms apart, or in either order: both are hints to the policy.
-    if (((ms - last) | 0) >= pauseMs) Atomics.store(this.header, HEADER.RESUMED_MS, ms);
-    Atomics.store(this.header, HEADER.LAST_RETURN_MS, ms);
+    // LAST_RETURN_MS only moves forward: a return whose clock read was delayed (descheduled, a GC)
+    // would otherwise set it back, and the next return would see a pause that never happened.
+    // RESUMED_MS goes first, so a reader that sees the fresh return also sees the resume.
+    for (;;) {
+      const last = Atomics.load(this.header, HEADER.LAST_RETURN_MS);
+      const gap = (ms - last) | 0;
+      if (gap <= 0) return;
+      if (gap >= pauseMs) Atomics.store(this.header, HEADER.RESUMED_MS, ms);
+      if (Atomics.compareExchange(this.header, HEADER.LAST_RETURN_MS, last, ms) === last) return;
+    }
   }
 
   /** When any thread last got a connection back (pool-clock ms, truncated to int32). */

@@ -69,16 +69,21 @@ export class HandoffPolicy {
    * none back for `patienceMs` while the rest of the process did. After a pause of the whole
    * process every thread looks quiet, and the first waiter anywhere would take connections their
    * owners are about to use (a reconnect each, per restart: seen as 1-7 per window in the service
-   * bench). So while nothing anywhere came back for `patienceMs` no owner strands, and an owner
-   * not used since returns resumed strands RECENT_MS after that (a thread that is part of the
-   * resumed load borrows its connections within a few ms; one that is not stays quiet).
+   * bench). So while nothing anywhere came back for `patienceMs` no owner strands, and in the
+   * `patienceMs` after returns resumed, an owner last used before the pause strands once RECENT_MS
+   * have passed (a thread that is part of the resumed load borrows its connections within a few
+   * ms; one that is not stays quiet). The window is bounded, so a resume long ago (or ms counts
+   * that wrapped after 24.8 days) changes nothing, and two threads resuming a ms apart do not make
+   * the first look unused.
    */
   private isStranding(lastUsed: number, now: number): boolean {
     const threads = this.core.threads;
-    if (((now - threads.lastReturnMs) | 0) >= this.patienceMs) return false;
+    const patience = this.patienceMs;
+    if (((now - threads.lastReturnMs) | 0) >= patience) return false;
     const resumed = threads.resumedMs;
-    if (((lastUsed - resumed) | 0) >= 0) return ((now - lastUsed) | 0) >= this.patienceMs;
-    return ((now - resumed) | 0) >= RECENT_MS;
+    const sinceResume = (now - resumed) | 0;
+    if (sinceResume >= 0 && sinceResume < patience && ((resumed - lastUsed) | 0) >= patience) return sinceResume >= RECENT_MS;
+    return ((now - lastUsed) | 0) >= patience;
   }
 
   /**

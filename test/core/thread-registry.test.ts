@@ -37,6 +37,26 @@ describe('ThreadRegistry', () => {
     expect(core.memory.header[HEADER.THREADS_ATTACHED]).toBe(2);
   });
 
+  it('markUsed keeps when any thread last got a connection back, never moving it back, and when returns resumed after a pause', () => {
+    const core = makeCore({ maxThreads: 3 });
+    const r = core.threads;
+    r.markUsed(0, 1000, 100);
+    r.markUsed(1, 1050, 100);
+    expect(r.lastReturnMs).toBe(1050);
+    expect(r.resumedMs).toBe(1000);
+    // A return whose clock was read earlier (its thread descheduled in between) arrives late.
+    r.markUsed(2, 990, 100);
+    expect(r.lastUsedMs(2)).toBe(990);
+    expect(r.lastReturnMs).toBe(1050);
+    // So the next return sees no pause: the process never stopped.
+    r.markUsed(0, 1120, 100);
+    expect(r.resumedMs).toBe(1000);
+    // A real pause of 100 ms with no return anywhere.
+    r.markUsed(1, 1220, 100);
+    expect(r.resumedMs).toBe(1220);
+    expect(r.lastReturnMs).toBe(1220);
+  });
+
   it('detaches in two steps and reuses the entry with a new generation', () => {
     const core = makeCore({ maxThreads: 2 });
     const r = core.threads;
