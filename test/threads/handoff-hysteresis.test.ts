@@ -203,6 +203,24 @@ describe('handoff hysteresis', () => {
     expect(p.verify()).toEqual([]);
   });
 
+  it('after a pause with no return anywhere since, a waiter still gets a quiet thread\'s connection once it has waited handoffDelayMs (liveness)', async () => {
+    const patience = scaled(100);
+    const { p, self } = await idleInA(2, 1, patience);
+    const threadsOf = p.core.threads;
+    const mine = await p.get();
+    await until(() => p.core.memory.nowMs() - threadsOf.lastReturnMs > patience + 20, scaled(5000), 'the process quiet');
+    // Nothing comes back anywhere: no resume, so A never strands; the patience rule serves the waiter.
+    const t0 = p.core.memory.nowMs();
+    const second = await p.get({ timeoutMs: scaled(5000) });
+    const waitedMs = p.core.memory.nowMs() - t0;
+    expect(p.stats().Evictions).toBe(1);
+    expect(waitedMs).toBeGreaterThanOrEqual(patience - 1);
+    expect(threadsOf.slotsHeld(self)).toBe(2);
+    mine.recycle();
+    second.recycle();
+    expect(p.verify()).toEqual([]);
+  });
+
   it('a waiter others may help is published at once; one its own thread will serve gets no shared cell (nobody scans it)', async () => {
     const { connector } = fakeConnector();
     pool = await createSharedPool({ connector, capacity: 2, handoffDelayMs: 5000 });
