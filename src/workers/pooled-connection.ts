@@ -2,7 +2,7 @@
  * The handle a caller holds while a connection is borrowed. It is valid until recycle() or taint();
  * any use after that throws StaleHandleError and changes nothing. Handles never cross threads.
  */
-import { PoolClosedError, StaleHandleError } from '../core/errors.ts';
+import { PoolClosedError, PoolOptionError, StaleHandleError } from '../core/errors.ts';
 import type { PoolConnection } from './connector.ts';
 import { HandleEnd } from './handle-end.ts';
 import { boundedCall, type QueryCallOptions, runCommand, runQuery, type Sql } from './query-timeout.ts';
@@ -75,12 +75,12 @@ export class PooledConnection {
    * The mysql2 promise Connection under this handle (mysql2/promise's `Connection`), for what the
    * handle does not wrap (prepare, changeUser, escape, ...).
    * It stays the pool's: give it back with recycle()/taint(), never end() or destroy() it.
-   * Throws TypeError with a custom connector whose connections have no `promise` connection.
+   * Throws PoolOptionError with a custom connector whose connections have no `promise` connection.
    */
   get mysql2(): PromiseConnection {
     this.check('mysql2');
     const promise = (this.#conn as { promise?: unknown }).promise;
-    if (typeof promise !== 'object' || promise === null) throw new TypeError('this connector offers no mysql2 connection');
+    if (typeof promise !== 'object' || promise === null) throw notOffered('promise', 'a mysql2 promise connection');
     return promise as PromiseConnection;
   }
 
@@ -112,7 +112,8 @@ export class PooledConnection {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#checkOffers(method);
+    const missing = this.#notOffered(method);
+    if (missing !== null) return Promise.reject(missing);
     // trace: true: the stack above query()/execute() itself, so the pool's frames do not count.
     const captured = this.#conn.captureStack === true ? captureCaller(method === 'query' ? this.query : this.execute) : null;
     return runQuery<R>(this.#conn, method, sql, params, options?.queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#end(), captured);
@@ -123,13 +124,14 @@ export class PooledConnection {
    * by the pool's own async function (one async layer less than query()).
    */
   [RUN_CHECKED]<R>(method: 'query' | 'execute', sql: Sql, params: QueryValues | undefined, queryTimeoutMs: number | undefined): Promise<R> {
-    this.#checkOffers(method);
+    const missing = this.#notOffered(method);
+    if (missing !== null) return Promise.reject(missing);
     return boundedCall<R>(this.#conn, method, sql, params, queryTimeoutMs ?? this.#owner.queryTimeoutMs, this.#end());
   }
 
-  /** A connector without send() must offer the promise form of `method`. */
-  #checkOffers(method: 'query' | 'execute'): void {
-    if (!this.#conn.send && !this.#conn[method]) throw new TypeError(`this connector offers no ${method}()`);
+  /** A connector without send() must offer the promise form of `method`: else the error to reject with. */
+  #notOffered(method: 'query' | 'execute'): PoolOptionError | null {
+    return this.#conn.send || typeof this.#conn[method] === 'function' ? null : notOffered(method, `${method}() or send()`);
   }
 
   /** The handle's end, which its commands in flight listen to (made on the first command). */
@@ -156,7 +158,7 @@ export class PooledConnection {
   private pass(what: 'beginTransaction' | 'commit' | 'rollback'): Promise<void> {
     if (this.#revoked) return this.#revokedCall();
     this.check(what);
-    if (!this.#conn[what]) throw new TypeError(`this connector offers no ${what}()`);
+    if (typeof this.#conn[what] !== 'function') return Promise.reject(notOffered(what, `${what}()`));
     return runCommand(this.#conn, what, this.#owner.queryTimeoutMs, this.#end());
   }
 
@@ -209,4 +211,12 @@ export class PooledConnection {
   private check(what: string): void {
     if (!this.#live) throw new StaleHandleError(what, this.#slot);
   }
+}
+
+/**
+ * A custom connector whose connections lack what a call needs: a typed error naming it (the
+ * connector option), raised before anything is sent; the connection itself stays usable.
+ */
+function notOffered(name: string, expected: string): PoolOptionError {
+  return new PoolOptionError('connector', `connections without ${name}`, `connections that offer ${expected}`);
 }

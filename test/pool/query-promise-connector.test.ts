@@ -4,7 +4,7 @@
  * path (test/mysql/query-path.test.ts, test/mysql/hang-free.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSharedPool, QueryTimeoutError, type SharedPool, StaleHandleError } from '../../src/index.ts';
+import { createSharedPool, PoolOptionError, QueryTimeoutError, type SharedPool, StaleHandleError } from '../../src/index.ts';
 import { FAKE_FIELD, FAKE_SQL, fakeConnector, until } from '../support/fake-connector.ts';
 
 let pool: SharedPool | null = null;
@@ -75,6 +75,24 @@ describe('query through a promise-only connector', () => {
     await until(() => pool!.stats().Active === 1 && control.opened === 2, 5000, 'the unit refilled');
     const [rows] = await pool.query<never>('SELECT 2');
     expect(rows).toEqual([{ id: 2, sql: 'SELECT 2', setting: null }]);
+    expect(pool.verify()).toEqual([]);
+  });
+
+  it('a connector whose connections lack query()/execute()/transactions: a typed error naming the command, nothing sent, the connection back', async () => {
+    const { control, connector } = fakeConnector(['query', 'execute', 'beginTransaction', 'commit', 'rollback']);
+    pool = await createSharedPool({ connector, capacity: 1 });
+    const viaPool = await pool.query('SELECT 1').catch((e: unknown) => e);
+    expect(viaPool).toBeInstanceOf(PoolOptionError);
+    expect((viaPool as Error).message).toMatch(/connector.*without query.*query\(\) or send\(\)/);
+    expect(pool.stats().InUse).toBe(0);
+    const conn = await pool.get();
+    await expect(conn.execute('SELECT 1')).rejects.toThrow(/without execute/);
+    await expect(conn.beginTransaction()).rejects.toThrow(/without beginTransaction/);
+    await expect(conn.commit()).rejects.toBeInstanceOf(PoolOptionError);
+    expect(() => conn.mysql2).toThrow(PoolOptionError);
+    conn.recycle();
+    expect(control.get(FAKE_FIELD.QUERIES)).toBe(0);
+    expect(control.closed).toBe(0);
     expect(pool.verify()).toEqual([]);
   });
 });

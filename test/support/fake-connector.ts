@@ -55,6 +55,8 @@ const TABLE = WORDS;
 
 export interface FakeOptions {
   control: SharedArrayBuffer;
+  /** Methods the connections do not offer (a custom connector with less than the mysql2 one). */
+  without?: string[];
 }
 
 export class FakeControl {
@@ -182,7 +184,7 @@ export class FakeConnection implements PoolConnection {
 const controls = new Map<SharedArrayBuffer, FakeControl>();
 
 export async function connect(options: unknown, signal: AbortSignal): Promise<PoolConnection> {
-  const { control: buffer } = options as FakeOptions;
+  const { control: buffer, without } = options as FakeOptions;
   let control = controls.get(buffer);
   if (!control) controls.set(buffer, (control = new FakeControl(buffer)));
   const w = control.words;
@@ -199,7 +201,9 @@ export async function connect(options: unknown, signal: AbortSignal): Promise<Po
     const peak = Atomics.load(w, FAKE_FIELD.PEAK_OPEN);
     if (now <= peak || Atomics.compareExchange(w, FAKE_FIELD.PEAK_OPEN, peak, now) === peak) break;
   }
-  return new FakeConnection(id, control);
+  const conn = new FakeConnection(id, control);
+  for (const name of without ?? []) Object.defineProperty(conn, name, { value: undefined });
+  return conn;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined, control: FakeControl): Promise<void> {
@@ -254,9 +258,10 @@ async function blocked(control: FakeControl, signal: AbortSignal | undefined): P
 }
 
 /** A connector spec for pools under test, with its control. */
-export function fakeConnector(): { control: FakeControl; connector: { module: string; options: FakeOptions } } {
+export function fakeConnector(without?: string[]): { control: FakeControl; connector: { module: string; options: FakeOptions } } {
   const control = new FakeControl();
-  return { control, connector: { module: new URL('./fake-connector.ts', import.meta.url).href, options: { control: control.buffer } } };
+  const options: FakeOptions = without ? { control: control.buffer, without } : { control: control.buffer };
+  return { control, connector: { module: new URL('./fake-connector.ts', import.meta.url).href, options } };
 }
 
 /**
