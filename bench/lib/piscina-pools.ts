@@ -32,9 +32,13 @@ export function startPiscina(filename: string, workers: number, workerData: unkn
  * slower for the rest of the run (bench/probe/service-probe.ts, the same build in three variants).
  */
 export async function awaitWorkersReady(piscina: Piscina, workers: number): Promise<void> {
-  const barrier = new Int32Array(new SharedArrayBuffer(4));
-  const readyTask = { op: 'ready', barrier, parties: workers };
-  await Promise.all(Array.from({ length: workers }, () => piscina.run(readyTask)));
+  await onEveryWorker(piscina, workers, 'ready');
+}
+
+/** One `{ op, barrier, parties }` task per worker: each waits at the barrier, so every worker runs exactly one. */
+function onEveryWorker(piscina: Piscina, workers: number, op: 'ready' | 'close'): Promise<unknown[]> {
+  const task = { op, barrier: new Int32Array(new SharedArrayBuffer(4)), parties: workers };
+  return Promise.all(Array.from({ length: workers }, () => piscina.run(task)));
 }
 
 /**
@@ -42,9 +46,7 @@ export async function awaitWorkersReady(piscina: Piscina, workers: number): Prom
  * shared pool. A failing close task is reported through `log`, never thrown.
  */
 export async function closePiscina(piscina: Piscina, workers: number, pool: SharedPool | null, log: (line: string) => void): Promise<void> {
-  const barrier = new Int32Array(new SharedArrayBuffer(4));
-  const closeTask = { op: 'close', barrier, parties: workers };
-  await Promise.all(Array.from({ length: workers }, () => piscina.run(closeTask))).catch((error: unknown) => {
+  await onEveryWorker(piscina, workers, 'close').catch((error: unknown) => {
     log(`closing the workers' pools failed: ${(error as Error).message}`);
   });
   await piscina.destroy();

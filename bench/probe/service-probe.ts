@@ -24,6 +24,7 @@
 import { readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { Piscina } from 'piscina';
+import { awaitWorkersReady } from '../lib/piscina-pools.ts';
 import { createSharedPool } from '../lib/library.ts';
 import type { SharedPool } from '../../src/index.ts';
 import { spinIterationsPerMs } from '../lib/spin.ts';
@@ -78,9 +79,8 @@ async function open(kind: string, options: Record<string, unknown>): Promise<Var
   }
   const piscina = new Piscina({ filename: TASK, minThreads: W, maxThreads: W, idleTimeout: 600_000, concurrentTasksPerWorker: 1, atomics: 'disabled', workerData: wd, execArgv: process.env.PROBE_EXECARGV ? process.env.PROBE_EXECARGV.split(' ') : [] });
   if (pool) pool.watch(piscina);
-  // Every worker up before the next variant opens (see bench/lib/piscina-pools.ts awaitWorkersReady).
-  const barrier = new Int32Array(new SharedArrayBuffer(4));
-  await Promise.all(Array.from({ length: W }, () => piscina.run({ op: 'ready', barrier, parties: W })));
+  // Every worker up before the next variant opens.
+  await awaitWorkersReady(piscina, W);
   return { kind, piscina, pool, i32, f64 };
 }
 

@@ -5,7 +5,7 @@
  * threads that are steadily busy do not trade units back and forth (no reconnects).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSharedPool, type SharedPool } from '../../src/index.ts';
+import { createSharedPool, type PooledConnection, type SharedPool } from '../../src/index.ts';
 import { fakeConnector, until } from '../support/fake-connector.ts';
 import { scaled, TIME_SCALE } from '../support/time-scale.ts';
 import { RecentDemand, WINDOW_MS } from '../../src/workers/recent-demand.ts';
@@ -31,6 +31,18 @@ async function idleInA(capacity: number, inA: number, handoffDelayMs: number): P
   const took = await a.request<{ type: string; got: number; errors: string[] }>({ cmd: 'takeAll', id: newId(), n: inA, timeoutMs: scaled(5000) }, 'took');
   expect(took.got).toBe(inA);
   return { p: pool, a, self: pool.client.threadIndex };
+}
+
+/** Waits until no connection came back anywhere in `p` for more than `ms`: the whole process paused. */
+async function untilProcessQuiet(p: SharedPool, ms: number): Promise<void> {
+  await until(() => p.core.memory.nowMs() - p.core.threads.lastReturnMs > ms, scaled(5000), 'the process quiet');
+}
+
+/** This thread holds both units (A's went to it), gives both back, and the invariants hold. */
+function expectBothHereThenRecycle(p: SharedPool, self: number, held: PooledConnection[]): void {
+  expect(p.core.threads.slotsHeld(self)).toBe(2);
+  for (const conn of held) conn.recycle();
+  expect(p.verify()).toEqual([]);
 }
 
 type LoopResult = { type: string; ok: number; errors: string[] };
@@ -167,11 +179,7 @@ describe('handoff hysteresis', () => {
     // The waiter is published and A's idle connection claimed inside get() itself.
     const second = p.get({ timeoutMs: scaled(5000) });
     expect(p.stats().Evictions).toBe(1);
-    const conn = await second;
-    expect(threadsOf.slotsHeld(self)).toBe(2);
-    mine.recycle();
-    conn.recycle();
-    expect(p.verify()).toEqual([]);
+    expectBothHereThenRecycle(p, self, [mine, await second]);
   });
 
   it('after a pause of the whole process, a thread last used before it strands its connections RECENT_MS after returns resume, not at once', async () => {
@@ -179,7 +187,7 @@ describe('handoff hysteresis', () => {
     const { p, self } = await idleInA(2, 1, patience);
     (await p.get()).recycle();
     const threadsOf = p.core.threads;
-    await until(() => p.core.memory.nowMs() - threadsOf.lastReturnMs > patience + 50, scaled(5000), 'the process quiet');
+    await untilProcessQuiet(p, patience + 50);
     // Load resumes in this thread only: its first return marks the resume...
     const conn = await p.get();
     const before = p.core.memory.nowMs() | 0;
@@ -197,28 +205,21 @@ describe('handoff hysteresis', () => {
     const stats = p.stats();
     expect(stats.Evictions).toBe(1);
     expect(stats.CrossThreadWaitTime).toBeLessThan(patience);
-    expect(threadsOf.slotsHeld(self)).toBe(2);
-    mine.recycle();
-    second.recycle();
-    expect(p.verify()).toEqual([]);
+    expectBothHereThenRecycle(p, self, [mine, second]);
   });
 
   it('after a pause with no return anywhere since, a waiter still gets a quiet thread\'s connection once it has waited handoffDelayMs (liveness)', async () => {
     const patience = scaled(100);
     const { p, self } = await idleInA(2, 1, patience);
-    const threadsOf = p.core.threads;
     const mine = await p.get();
-    await until(() => p.core.memory.nowMs() - threadsOf.lastReturnMs > patience + 20, scaled(5000), 'the process quiet');
+    await untilProcessQuiet(p, patience + 20);
     // Nothing comes back anywhere: no resume, so A never strands; the patience rule serves the waiter.
     const t0 = p.core.memory.nowMs();
     const second = await p.get({ timeoutMs: scaled(5000) });
     const waitedMs = p.core.memory.nowMs() - t0;
     expect(p.stats().Evictions).toBe(1);
     expect(waitedMs).toBeGreaterThanOrEqual(patience - 1);
-    expect(threadsOf.slotsHeld(self)).toBe(2);
-    mine.recycle();
-    second.recycle();
-    expect(p.verify()).toEqual([]);
+    expectBothHereThenRecycle(p, self, [mine, second]);
   });
 
   it('a waiter others may help is published at once; one its own thread will serve gets no shared cell (nobody scans it)', async () => {

@@ -114,14 +114,16 @@ export class Dialling {
   }
 
   /**
-   * close() cancels the pool's lifetime in shared memory first (fix 2); this thread's own signal
-   * follows on its doorbell turn. No dial may start in between: it could only be aborted, and a
-   * unit passed to a waiter here after close() began would start one (the signal, derived from the
-   * lifetime, then aborts the dial before the connector is called).
+   * Throws if the dial's `signal` ended, or close() began. close() cancels the pool's lifetime in
+   * shared memory first (fix 2); this thread's own signal follows on its doorbell turn. No dial may
+   * start in between: it could only be aborted, and a unit passed to a waiter here after close()
+   * began would start one (the signal, derived from the lifetime, then aborts the dial before the
+   * connector is called).
    */
-  private followLifetime(): void {
+  private throwIfClosing(signal: AbortSignal): void {
     const ctx = this.ctx;
     if (ctx.core.lifecycle.lifetimeCancelled && !ctx.lifetime.signal.aborted) ctx.lifetime.abort(new PoolClosedError());
+    signal.throwIfAborted();
   }
 
   /** Dials a connection into a held slot and applies `settingId` (0 = none). */
@@ -146,11 +148,9 @@ export class Dialling {
     core.stats.add(ctx.index, STAT.DIALS);
     let conn: PoolConnection;
     try {
-      this.followLifetime();
-      signal.throwIfAborted();
+      this.throwIfClosing(signal);
       const connector = await this.getConnector();
-      this.followLifetime();
-      signal.throwIfAborted();
+      this.throwIfClosing(signal);
       conn = await traceDial(ctx.index, slot, () => connector.connect(dialOptions(ctx.config.connector), signal));
     } catch (error) {
       core.stats.add(ctx.index, STAT.DIAL_FAILURES);
